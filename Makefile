@@ -1,0 +1,57 @@
+# The two commands: `make run` and `make test`. Both work on a fresh clone with only
+# Python 3.11+ and make; with no DATABASE_URL an embedded PostgreSQL starts under .data/.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test check lint types bench setup demo clean-data worker beat
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+# Migrate and load reference data; safe to repeat (every step is idempotent).
+setup: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_wilayah
+
+demo: setup
+	$(MANAGE) seed_demo --if-empty
+
+run: export DJANGO_DEBUG ?= true
+run: demo
+	$(MANAGE) print_demo_logins
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: $(STAMP)
+	$(VENV)/bin/mypy .
+
+check: lint types test
+
+bench: setup
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+# Stops the embedded PostgreSQL (it keeps running after the processes that started it).
+clean-data:
+	-$(PY) -m config.embedded_db stop
+	rm -rf .data

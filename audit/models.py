@@ -1,0 +1,43 @@
+"""Append-only audit trail of changes to case data. The database refuses UPDATE and DELETE."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Buat")
+    UPDATE = "update", _("Ubah")
+    DELETE = "delete", _("Hapus")
+
+
+class AuditEvent(models.Model):
+    """Who changed what, with each changed field's value before and after, and when."""
+
+    occurred_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pelaku"),
+    )
+    actor_label = models.CharField(_("pelaku (teks)"), max_length=150)
+    action = models.CharField(_("tindakan"), max_length=10, choices=AuditAction.choices)
+    object_type = models.CharField(_("jenis objek"), max_length=60)
+    object_id = models.CharField(_("ID objek"), max_length=64)
+    object_label = models.CharField(_("objek"), max_length=200, blank=True)
+    changes = models.JSONField(_("perubahan"), default=dict)
+    request_id = models.CharField(_("ID permintaan"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("catatan audit")
+        verbose_name_plural = _("catatan audit")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"

@@ -1,0 +1,193 @@
+"""Households (KPM), their members (anggota) and their DTSEN desil history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kpm.validators import validate_nik, validate_no_kk
+from pengguna.scoping import ScopedQuerySet, kpm_visibility
+
+
+class KpmStatus(models.TextChoices):
+    ACTIVE = "aktif", _("Aktif")
+    GRADUATED = "graduasi", _("Graduasi")
+    EXITED = "keluar", _("Keluar")
+    WAITING = "menunggu", _("Menunggu")
+
+
+class KpmQuerySet(ScopedQuerySet["Kpm"]):
+    scope_rule = staticmethod(kpm_visibility)
+    scope_path = ""
+
+
+class Kpm(models.Model):
+    """A beneficiary household. Region codes are copied from its desa for fast filtering."""
+
+    kpm_id = models.CharField(_("ID KPM"), max_length=32, unique=True)
+    no_kk = models.CharField(_("No KK"), max_length=16, validators=[validate_no_kk])
+    desa = models.ForeignKey(
+        "wilayah.Desa", on_delete=models.PROTECT, related_name="kpm", verbose_name=_("desa")
+    )
+    kecamatan_code = models.CharField(_("kode kecamatan"), max_length=8, editable=False)
+    kabupaten_code = models.CharField(_("kode kabupaten"), max_length=5, editable=False)
+    provinsi_code = models.CharField(_("kode provinsi"), max_length=2, editable=False)
+    alamat = models.CharField(_("alamat"), max_length=255)
+    desil = models.PositiveSmallIntegerField(_("desil DTSEN"), null=True, blank=True)
+    pkh_entry_date = models.DateField(_("tanggal masuk PKH"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=KpmStatus.choices, default=KpmStatus.ACTIVE
+    )
+    pendamping = models.ForeignKey(
+        "pendamping.Pendamping",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="kpm",
+        verbose_name=_("pendamping"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = KpmQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPM")
+        verbose_name_plural = _("KPM")
+        ordering = ["kpm_id"]
+        indexes = [
+            models.Index(fields=["kabupaten_code", "status"]),
+            models.Index(fields=["kecamatan_code", "status"]),
+            models.Index(fields=["provinsi_code", "status"]),
+            models.Index(fields=["pendamping", "status"]),
+            models.Index(fields=["no_kk"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="kpm_desil_1_to_10", condition=Q(desil__isnull=True) | Q(desil__range=(1, 10))
+            ),
+            models.CheckConstraint(
+                name="kpm_region_codes_match_desa",
+                condition=Q(kecamatan_code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.kpm_id
+
+    def set_region_from_desa_code(self, desa_code: str) -> None:
+        """Copy the denormalised region codes from a desa code like 35.71.01.1001."""
+        self.desa_id = desa_code
+        self.kecamatan_code = desa_code[:8]
+        self.kabupaten_code = desa_code[:5]
+        self.provinsi_code = desa_code[:2]
+
+
+class DesilSource(models.TextChoices):
+    IMPORT = "import", _("Impor")
+    MANUAL = "manual", _("Manual")
+
+
+class DesilHistory(models.Model):
+    """Each DTSEN desil a KPM has had, from the day it was recorded."""
+
+    kpm = models.ForeignKey(Kpm, on_delete=models.CASCADE, related_name="desil_history")
+    desil = models.PositiveSmallIntegerField(_("desil"))
+    recorded_on = models.DateField(_("tanggal"))
+    source = models.CharField(_("sumber"), max_length=10, choices=DesilSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("riwayat desil")
+        verbose_name_plural = _("riwayat desil")
+        ordering = ["kpm_id", "-recorded_on", "-id"]
+        indexes = [models.Index(fields=["kpm", "-recorded_on"])]
+        constraints = [
+            models.CheckConstraint(name="desil_history_1_to_10", condition=Q(desil__range=(1, 10)))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpm_id} desil {self.desil} ({self.recorded_on})"
+
+
+class Sex(models.TextChoices):
+    MALE = "L", _("Laki-laki")
+    FEMALE = "P", _("Perempuan")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "kepala", _("Kepala keluarga")
+    WIFE = "istri", _("Istri")
+    HUSBAND = "suami", _("Suami")
+    CHILD = "anak", _("Anak")
+    PARENT = "orang_tua", _("Orang tua")
+    OTHER = "lainnya", _("Lainnya")
+
+
+class SchoolLevel(models.TextChoices):
+    NONE = "", _("Tidak sekolah")
+    PAUD = "PAUD", _("PAUD")
+    SD = "SD", _("SD")
+    SMP = "SMP", _("SMP")
+    SMA = "SMA", _("SMA")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "aktif", _("Aktif")
+    DIED = "meninggal", _("Meninggal")
+    MOVED = "pindah", _("Pindah")
+
+
+class AnggotaQuerySet(ScopedQuerySet["Anggota"]):
+    scope_rule = staticmethod(kpm_visibility)
+    scope_path = "kpm"
+
+
+class Anggota(models.Model):
+    """A member of a KPM, identified across the whole system by NIK."""
+
+    kpm = models.ForeignKey(Kpm, on_delete=models.PROTECT, related_name="anggota")
+    nik = models.CharField(_("NIK"), max_length=16, unique=True, validators=[validate_nik])
+    nama = models.CharField(_("nama"), max_length=150)
+    jenis_kelamin = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
+    tanggal_lahir = models.DateField(_("tanggal lahir"))
+    hubungan = models.CharField(_("hubungan"), max_length=10, choices=Relationship.choices)
+    is_pengurus = models.BooleanField(_("pengurus"), default=False)
+    hamil = models.BooleanField(_("hamil"), default=False)
+    perkiraan_lahir = models.DateField(_("perkiraan lahir"), null=True, blank=True)
+    tanggal_persalinan = models.DateField(_("tanggal persalinan"), null=True, blank=True)
+    jenjang_sekolah = models.CharField(
+        _("jenjang sekolah"), max_length=4, choices=SchoolLevel.choices, blank=True, default=""
+    )
+    disabilitas_berat = models.BooleanField(_("disabilitas berat"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    status_changed_on = models.DateField(_("tanggal perubahan status"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnggotaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("anggota")
+        verbose_name_plural = _("anggota")
+        ordering = ["kpm_id", "tanggal_lahir", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpm"], condition=Q(is_pengurus=True), name="anggota_one_pengurus_per_kpm"
+            ),
+            models.CheckConstraint(
+                name="anggota_pregnancy_has_due_date",
+                condition=Q(hamil=False) | Q(perkiraan_lahir__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="anggota_only_women_pregnant", condition=Q(hamil=False) | Q(jenis_kelamin="P")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.nama
+
+

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PemberdayaanConfig(AppConfig):
+    name = "pemberdayaan"
+    default_auto_field = "django.db.models.BigAutoField"

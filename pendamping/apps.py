@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PendampingConfig(AppConfig):
+    name = "pendamping"
+    default_auto_field = "django.db.models.BigAutoField"
