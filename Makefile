@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
+# Local development defaults; a deployment sets these itself (see .env.example).
+export DJANGO_DEBUG ?= true
 PORT ?= 8000
 
 .PHONY: run test check lint types bench setup demo clean-data worker beat
@@ -25,7 +27,6 @@ setup: $(STAMP)
 demo: setup
 	$(MANAGE) seed_demo --if-empty
 
-run: export DJANGO_DEBUG ?= true
 run: demo
 	$(MANAGE) print_demo_logins
 	$(MANAGE) runserver $(HOST):$(PORT)

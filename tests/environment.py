@@ -7,7 +7,7 @@ real worker against Redis.
 
 import os
 
-os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
 os.environ["DJANGO_SECURE_COOKIES"] = "false"

@@ -1,0 +1,61 @@
+"""Shared pieces of the benchmarks: a measurement, a scratch database, a timer."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+BENCH_DB = "pkh_bench"
+
+
+@dataclass
+class Measurement:
+    """One number of one benchmark. `baseline` is the same work done the plain way, measured
+    in the same run, so the two can be compared on the same machine and day."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_label: str = ""
+    target: str = ""
+    note: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def timer() -> Iterator[list[float]]:
+    """`with timer() as t: ...` then t[0] holds elapsed seconds."""
+    box: list[float] = []
+    started = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box.append(time.perf_counter() - started)
+
+
+def use_scratch_database() -> None:
+    """Point Django at a fresh `pkh_bench` database on the configured server, migrated and
+    with regions loaded. Call after django.setup() and before any query."""
+    import psycopg2
+    from django.core.management import call_command
+    from django.db import connections
+
+    conn_settings = connections.databases["default"]
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=conn_settings.get("USER") or None,
+        password=conn_settings.get("PASSWORD") or None,
+        host=conn_settings.get("HOST") or None,
+        port=conn_settings.get("PORT") or None,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    admin.close()
+    connections.close_all()
+    conn_settings["NAME"] = BENCH_DB
+    call_command("migrate", verbosity=0)
