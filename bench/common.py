@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-BENCH_DB = "pkh_bench"
 
 
 @dataclass
@@ -37,13 +36,14 @@ def timer() -> Iterator[list[float]]:
 
 
 def use_scratch_database() -> None:
-    """Point Django at a fresh `pkh_bench` database on the configured server, migrated and
+    """Point Django at a fresh `<name>_bench` database on the configured server, migrated and
     with regions loaded. Call after django.setup() and before any query."""
     import psycopg2
     from django.core.management import call_command
     from django.db import connections
 
     conn_settings = connections.databases["default"]
+    bench_db = f"{conn_settings['NAME']}_bench"
     admin = psycopg2.connect(
         dbname="postgres",
         user=conn_settings.get("USER") or None,
@@ -53,9 +53,9 @@ def use_scratch_database() -> None:
     )
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        cur.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{bench_db}"')
     admin.close()
     connections.close_all()
-    conn_settings["NAME"] = BENCH_DB
+    conn_settings["NAME"] = bench_db
     call_command("migrate", verbosity=0)
