@@ -12,5 +12,6 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
 os.environ["DJANGO_SECURE_COOKIES"] = "false"
 os.environ["DJANGO_STATIC_MANIFEST"] = "false"
+os.environ["DJANGO_STATIC_FINDERS"] = "true"
 # Playwright's event loop runs in the test thread; Django must allow its sync calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
