@@ -32,6 +32,7 @@ run: demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(STAMP)
+	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
