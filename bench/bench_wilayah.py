@@ -22,24 +22,30 @@ def run(options) -> list[Measurement]:
     # Baseline: ORM bulk_create of the same rows into emptied tables (the next benchmark
     # gets a fresh scratch database, so emptying them here harms nothing).
     snapshot = {
-        model: list(model.objects.all())
-        for model in (Provinsi, Kabupaten, Kecamatan, Desa)
+        model: list(model.objects.all()) for model in (Provinsi, Kabupaten, Kecamatan, Desa)
     }
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE wilayah_desa, wilayah_kecamatan, wilayah_kabupaten, "
-                    "wilayah_provinsi, wilayah_povertyline CASCADE")
+        cur.execute(
+            "TRUNCATE wilayah_desa, wilayah_kecamatan, wilayah_kabupaten, "
+            "wilayah_provinsi, wilayah_povertyline CASCADE"
+        )
     with timer() as baseline:
         for model, objects in snapshot.items():
             model.objects.bulk_create(objects, batch_size=5_000)
     return [
         Measurement(
             name=f"load_wilayah, {rows:,} rows, first run",
-            value=first[0], unit="s", baseline=baseline[0], baseline_label="ORM bulk_create",
+            value=first[0],
+            unit="s",
+            baseline=baseline[0],
+            baseline_label="ORM bulk_create",
             target="< 30 s",
         ),
         Measurement(
             name="load_wilayah, second run",
-            value=second[0], unit="s", target="changes nothing",
+            value=second[0],
+            unit="s",
+            target="changes nothing",
             note=f"{rewritten} rows written",
         ),
     ]

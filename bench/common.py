@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
-
 @dataclass
 class Measurement:
     """One number of one benchmark. `baseline` is the same work done the plain way, measured

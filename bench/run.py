@@ -56,7 +56,7 @@ def render(results: dict[str, list], started: dt.datetime, options: argparse.Nam
         f"- Machine: {machine()}",
         f"- Database: {database_version()}",
         f"- Commit: {commit or 'uncommitted'}",
-        f"- Command: `make bench BENCH_ARGS=\"{' '.join(sys.argv[1:])}\"`",
+        f'- Command: `make bench BENCH_ARGS="{" ".join(sys.argv[1:])}"`',
         "",
         "Each baseline is the plain way of doing the same work, measured in the same run.",
         "",

@@ -11,7 +11,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 _UNSET = object()
 
 
-def env_str(name: str, default: str | None | object = _UNSET) -> str:
+def env_str(name: str, default: str | object | None = _UNSET) -> str:
     """The variable as text; without a default a missing variable is an error."""
     value = os.environ.get(name)
     if value is not None:
@@ -48,7 +48,9 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not an integer.") from exc
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not an integer."
+        ) from exc
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

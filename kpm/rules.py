@@ -74,7 +74,11 @@ def nik_mismatch(nik: str, *, birth_date: date, sex: str) -> str | None:
         if sex == "P":
             return _("Untuk perempuan, tanggal lahir di NIK ditambah 40 (NIK ini untuk laki-laki).")
         return _("NIK ini untuk perempuan (tanggal +40), tetapi jenis kelamin tertulis laki-laki.")
-    if (info.day, info.month, info.year2) != (birth_date.day, birth_date.month, birth_date.year % 100):
+    if (info.day, info.month, info.year2) != (
+        birth_date.day,
+        birth_date.month,
+        birth_date.year % 100,
+    ):
         return _("Tanggal lahir %(b)s tidak cocok dengan tanggal di NIK (%(d)s).") % {
             "b": birth_date.strftime("%d-%m-%Y"),
             "d": f"{info.day:02d}-{info.month:02d}-{info.year2:02d}",

@@ -33,5 +33,7 @@ def kpm_assign(*, kpm: Kpm, pendamping: Pendamping | None, actor: Any) -> Kpm:
         if before == after:
             return locked
         locked.save(update_fields=["pendamping", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=diff(before, after))
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=locked, changes=diff(before, after)
+        )
         return locked

@@ -22,13 +22,16 @@ class User(AbstractUser):
     the whole country (no scope region)."""
 
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
-    scope_region_code = models.CharField(
+    # NULL, not "", means national: the scope constraint below tests for it.
+    scope_region_code = models.CharField(  # noqa: DJ001
         _("kode wilayah tugas"),
         max_length=5,
         null=True,
         blank=True,
-        help_text=_("Kabupaten/kota (mis. 35.71) untuk Dinsos; provinsi (mis. 35) atau kosong "
-                    "(nasional) untuk Kementerian."),
+        help_text=_(
+            "Kabupaten/kota (mis. 35.71) untuk Dinsos; provinsi (mis. 35) atau kosong "
+            "(nasional) untuk Kementerian."
+        ),
     )
 
     class Meta:
@@ -52,7 +55,11 @@ class User(AbstractUser):
         self.scope_region_code = code
         if self.role == Role.DINSOS and (code is None or len(code) != 5):
             raise ValidationError(
-                {"scope_region_code": _("Petugas Dinsos harus punya kode kabupaten/kota, mis. 35.71.")}
+                {
+                    "scope_region_code": _(
+                        "Petugas Dinsos harus punya kode kabupaten/kota, mis. 35.71."
+                    )
+                }
             )
         if self.role == Role.KEMENTERIAN and code is not None and len(code) != 2:
             raise ValidationError(

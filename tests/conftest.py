@@ -59,17 +59,34 @@ def make_pendamping(username: str, kabupaten: str) -> Pendamping:
     return Pendamping.objects.create(user=user, kabupaten_id=kabupaten)
 
 
-def make_kpm(kpm_id: str, desa: str, pendamping: Pendamping | None, *, status=KpmStatus.ACTIVE,
-             pengurus_nik: str | None = None) -> Kpm:
-    kpm = Kpm(kpm_id=kpm_id, no_kk=desa.replace(".", "")[:6] + "2005100001", alamat="Jl. Uji 1",
-              desil=2, pkh_entry_date=date(2020, 1, 1), status=status, pendamping=pendamping)
+def make_kpm(
+    kpm_id: str,
+    desa: str,
+    pendamping: Pendamping | None,
+    *,
+    status=KpmStatus.ACTIVE,
+    pengurus_nik: str | None = None,
+) -> Kpm:
+    kpm = Kpm(
+        kpm_id=kpm_id,
+        no_kk=desa.replace(".", "")[:6] + "2005100001",
+        alamat="Jl. Uji 1",
+        desil=2,
+        pkh_entry_date=date(2020, 1, 1),
+        status=status,
+        pendamping=pendamping,
+    )
     kpm.set_region_from_desa_code(desa)
     kpm.save()
     prefix = desa.replace(".", "")[:6]
     Anggota.objects.create(
-        kpm=kpm, nik=pengurus_nik or f"{prefix}5808780{abs(hash(kpm_id)) % 900 + 100:03d}",
-        nama=f"Ibu {kpm_id}", jenis_kelamin="P", tanggal_lahir=date(1978, 8, 18),
-        hubungan="istri", is_pengurus=True,
+        kpm=kpm,
+        nik=pengurus_nik or f"{prefix}5808780{abs(hash(kpm_id)) % 900 + 100:03d}",
+        nama=f"Ibu {kpm_id}",
+        jenis_kelamin="P",
+        tanggal_lahir=date(1978, 8, 18),
+        hubungan="istri",
+        is_pengurus=True,
     )
     return kpm
 
@@ -78,9 +95,9 @@ def make_kpm(kpm_id: str, desa: str, pendamping: Pendamping | None, *, status=Kp
 class World:
     """Named for what each piece tests."""
 
-    pendamping_kota: Pendamping          # owns kpm_own
-    pendamping_kota_other: Pendamping    # same kabupaten, different caseload
-    pendamping_kab: Pendamping           # the other kabupaten
+    pendamping_kota: Pendamping  # owns kpm_own
+    pendamping_kota_other: Pendamping  # same kabupaten, different caseload
+    pendamping_kab: Pendamping  # the other kabupaten
     dinsos_kota: User
     dinsos_kab: User
     kementerian_national: User
@@ -111,12 +128,19 @@ def world(db) -> World:
         agency=make_user("mitra_pnm", Role.AGENCY),
         admin=make_user("admin_pusat", Role.ADMIN, is_staff=True, is_superuser=True),
         kpm_own=make_kpm("KDR-OWN", DESA_KOTA_KEDIRI, p_kota, pengurus_nik="3571015808780002"),
-        kpm_same_district=make_kpm("KDR-SAME", DESA_KOTA_KEDIRI_2, p_kota2,
-                                   pengurus_nik="3571035808780003"),
-        kpm_other_district=make_kpm("KAB-OTHER", DESA_KAB_KEDIRI, p_kab,
-                                    pengurus_nik="3506015808780004"),
-        kpm_graduated=make_kpm("KDR-GRAD", DESA_KOTA_KEDIRI, p_kota, status=KpmStatus.GRADUATED,
-                               pengurus_nik="3571015808780005"),
+        kpm_same_district=make_kpm(
+            "KDR-SAME", DESA_KOTA_KEDIRI_2, p_kota2, pengurus_nik="3571035808780003"
+        ),
+        kpm_other_district=make_kpm(
+            "KAB-OTHER", DESA_KAB_KEDIRI, p_kab, pengurus_nik="3506015808780004"
+        ),
+        kpm_graduated=make_kpm(
+            "KDR-GRAD",
+            DESA_KOTA_KEDIRI,
+            p_kota,
+            status=KpmStatus.GRADUATED,
+            pengurus_nik="3571015808780005",
+        ),
     )
 
 

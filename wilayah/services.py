@@ -39,17 +39,23 @@ def wilayah_load(*, data_dir: Path = DATA_DIR) -> list[LevelResult]:
 def _load_level(cursor, path: Path, table: str, parent_col: str | None, csv_parent: str | None):
     columns = ["code", "name"] + ([parent_col] if parent_col else [])
     staging = f"staging_{table}"
-    cursor.execute(f"CREATE TEMP TABLE {staging} (code text, name text, parent text) ON COMMIT DROP")
-    buffer, rows = _as_copy_text(path, ["code", csv_parent, "name"] if csv_parent else ["code", "name"])
+    cursor.execute(
+        f"CREATE TEMP TABLE {staging} (code text, name text, parent text) ON COMMIT DROP"
+    )
+    buffer, rows = _as_copy_text(
+        path, ["code", csv_parent, "name"] if csv_parent else ["code", "name"]
+    )
     copy_cols = "(code, parent, name)" if csv_parent else "(code, name)"
     cursor.copy_expert(f"COPY {staging} {copy_cols} FROM STDIN", buffer)
     select_cols = "code, name" + (", parent" if parent_col else "")
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
     distinct = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns[1:])
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select_cols} FROM {staging} "
+    # Table and column names come from LEVELS above, never from input.
+    upsert = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select_cols} FROM {staging} "  # noqa: S608
         f"ON CONFLICT (code) DO UPDATE SET {updates} WHERE {distinct}"
     )
+    cursor.execute(upsert)
     return LevelResult(table=table, rows=rows, written=cursor.rowcount)
 
 

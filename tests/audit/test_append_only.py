@@ -10,7 +10,9 @@ from audit.services import audit_record
 @pytest.fixture
 def event(world):
     return audit_record(
-        actor=world.admin, action=AuditAction.UPDATE, obj=world.kpm_own,
+        actor=world.admin,
+        action=AuditAction.UPDATE,
+        obj=world.kpm_own,
         changes={"alamat": ["Jl. Lama", "Jl. Baru"]},
     )
 
@@ -29,9 +31,12 @@ def test_delete_through_the_orm_is_refused(event):
 
 def test_raw_sql_update_and_delete_are_refused(event):
     for sql in ("UPDATE audit_auditevent SET actor_label = 'x'", "DELETE FROM audit_auditevent"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert AuditEvent.objects.get(pk=event.pk).actor_label == "admin_pusat"
 
 

@@ -11,8 +11,9 @@ from kpm.services import kpm_assign
 def test_assign_moves_kpm_and_records_who_did_it_in_which_request(world):
     token = request_id.set("req-123")
     try:
-        kpm = kpm_assign(kpm=world.kpm_own, pendamping=world.pendamping_kota_other,
-                         actor=world.dinsos_kota)
+        kpm = kpm_assign(
+            kpm=world.kpm_own, pendamping=world.pendamping_kota_other, actor=world.dinsos_kota
+        )
     finally:
         request_id.reset(token)
     assert kpm.pendamping == world.pendamping_kota_other
@@ -36,8 +37,9 @@ def test_assign_to_inactive_pendamping_is_refused(world):
     world.pendamping_kota_other.is_active = False
     world.pendamping_kota_other.save()
     with pytest.raises(DomainError, match="tidak aktif"):
-        kpm_assign(kpm=world.kpm_own, pendamping=world.pendamping_kota_other,
-                   actor=world.dinsos_kota)
+        kpm_assign(
+            kpm=world.kpm_own, pendamping=world.pendamping_kota_other, actor=world.dinsos_kota
+        )
 
 
 def test_assigning_the_same_pendamping_writes_nothing(world):
