@@ -1,0 +1,126 @@
+"""Admin for households, members and desil history. Every change is audited (audit.admin).
+
+Lists show the NIK masked; the full number appears only on a member's change form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from audit.admin import AuditedAdminMixin
+from kpm.models import Anggota, DesilHistory, Kpm
+from kpm.rules import mask_nik
+from wilayah.admin import ProvinsiCodeFilter
+
+
+class KpmProvinsiFilter(ProvinsiCodeFilter):
+    code_field = "provinsi_code"
+    exact = True
+
+
+class AnggotaInline(admin.TabularInline):
+    model = Anggota
+    extra = 0
+    show_change_link = True
+    fields = (
+        "nik",
+        "nama",
+        "jenis_kelamin",
+        "tanggal_lahir",
+        "hubungan",
+        "is_pengurus",
+        "hamil",
+        "perkiraan_lahir",
+        "tanggal_persalinan",
+        "jenjang_sekolah",
+        "disabilitas_berat",
+        "status",
+        "status_changed_on",
+    )
+
+
+class DesilHistoryInline(admin.TabularInline):
+    model = DesilHistory
+    extra = 0
+    fields = ("desil", "recorded_on", "source")
+
+
+@admin.register(Kpm)
+class KpmAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("kpm_id", "desa", "desil", "status", "pendamping", "pkh_entry_date")
+    list_select_related = ("desa", "pendamping__user")
+    list_filter = ("status", "desil", KpmProvinsiFilter)
+    search_fields = ("=kpm_id", "=no_kk", "alamat")
+    autocomplete_fields = ("desa", "pendamping")
+    readonly_fields = (
+        "kecamatan_code",
+        "kabupaten_code",
+        "provinsi_code",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "kpm_id",
+        "no_kk",
+        "desa",
+        ("kecamatan_code", "kabupaten_code", "provinsi_code"),
+        "alamat",
+        "desil",
+        "pkh_entry_date",
+        "status",
+        "pendamping",
+        ("created_at", "updated_at"),
+    )
+    inlines = (AnggotaInline, DesilHistoryInline)
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Kpm, form: ModelForm, change: bool) -> None:
+        # The region codes are copied from the desa so filters by region never join.
+        obj.set_region_from_desa_code(obj.desa_id)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Anggota)
+class AnggotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "nama",
+        "nik_masked",
+        "kpm",
+        "jenis_kelamin",
+        "tanggal_lahir",
+        "hubungan",
+        "is_pengurus",
+        "status",
+    )
+    list_select_related = ("kpm",)
+    list_filter = (
+        "status",
+        "jenis_kelamin",
+        "hubungan",
+        "is_pengurus",
+        "hamil",
+        "jenjang_sekolah",
+        "disabilitas_berat",
+    )
+    search_fields = ("=nik", "nama", "=kpm__kpm_id")
+    autocomplete_fields = ("kpm",)
+    readonly_fields = ("created_at", "updated_at")
+    show_full_result_count = False
+
+    @admin.display(description=_("NIK"), ordering="nik")
+    def nik_masked(self, anggota: Anggota) -> str:
+        return mask_nik(anggota.nik)
+
+
+@admin.register(DesilHistory)
+class DesilHistoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("kpm", "desil", "recorded_on", "source")
+    list_select_related = ("kpm",)
+    list_filter = ("desil", "source", "recorded_on")
+    search_fields = ("=kpm__kpm_id",)
+    autocomplete_fields = ("kpm",)
+    date_hierarchy = "recorded_on"
+    show_full_result_count = False
