@@ -1,17 +1,65 @@
+"""Sign-in, sign-out and the Beranda (home) page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from kpm.models import Kpm
-from pengguna.models import Role
+from pengguna.forms import LoginForm
+from pengguna.models import Role, User
+from wilayah.models import Kabupaten, Provinsi
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "pengguna/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django refuses a GET); back to the sign-in page with a short note."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("Anda telah keluar."))
+        return response
+
+
+def _region_name(code: str) -> str:
+    model = Provinsi if len(code) == 2 else Kabupaten
+    name = model.objects.filter(code=code).values_list("name", flat=True).first()
+    return f"{code} {name}" if name else code
+
+
+def scope_label(user: User) -> str:
+    """In words, the KPM a user answers for (the rule itself lives in pengguna.scoping)."""
+    match user.role:
+        case Role.PENDAMPING:
+            return _("KPM dampingan Anda")
+        case Role.DINSOS | Role.KEMENTERIAN if user.scope_region_code:
+            return _region_name(user.scope_region_code)
+        case Role.KEMENTERIAN | Role.ADMIN:
+            return _("Nasional")
+        case Role.AGENCY:
+            return _("KPM yang sudah graduasi")
+    return _("Tidak ada")
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Beranda: what the signed-in user answers for, and where to go next."""
-    visible = Kpm.objects.visible_to(request.user)
+    """Beranda: who the user is, what they answer for, and how many KPM that is."""
+    user = request.user
+    assert isinstance(user, User)  # login_required guarantees a signed-in user
     context = {
-        "kpm_count": visible.count(),
-        "can_import": request.user.role in (Role.DINSOS, Role.ADMIN),
+        "kpm_count": Kpm.objects.visible_to(user).count(),
+        "scope_label": scope_label(user),
+        "can_import": user.role in (Role.DINSOS, Role.ADMIN),
     }
     return render(request, "pengguna/home.html", context)
