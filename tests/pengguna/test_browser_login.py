@@ -1,0 +1,74 @@
+"""A persona signs in through the real form on a phone-sized screen; nothing leaves the host."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.pengguna.conftest import live_db
+
+PASSWORD = "rahasia-uji-123"  # tests.conftest.make_user
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+PHONE = {"width": 360, "height": 740}
+
+
+def record_requests(page: Page) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def outside(urls: list[str]) -> list[str]:
+    """Requests to anything but this machine (data: and blob: URLs never leave it)."""
+    return [
+        u
+        for u in urls
+        if urlsplit(u).scheme in {"http", "https", "ws", "wss"}
+        and urlsplit(u).hostname not in LOCAL_HOSTS
+    ]
+
+
+def scroll_width(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+@pytest.mark.browser
+@live_db
+def test_pendamping_signs_in_and_sees_beranda_on_a_phone(page: Page, live_server, world):
+    urls = record_requests(page)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/masuk/")
+    expect(page.locator("h1")).to_have_text("Masuk")
+    assert scroll_width(page) <= PHONE["width"]
+
+    page.get_by_label("Nama pengguna").fill("pendamping_kota")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+
+    expect(page.locator("h1")).to_have_text("Beranda")
+    expect(page.get_by_test_id("kpm-count")).to_have_text("2")
+    assert page.url.rstrip("/") == live_server.url
+    assert scroll_width(page) <= PHONE["width"]
+
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("status")).to_contain_text("Anda telah keluar")
+    expect(page.locator("h1")).to_have_text("Masuk")
+    assert scroll_width(page) <= PHONE["width"]
+    assert outside(urls) == []
+
+
+@pytest.mark.browser
+@live_db
+def test_wrong_password_shows_the_indonesian_message(page: Page, live_server, world):
+    urls = record_requests(page)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/masuk/")
+    page.get_by_label("Nama pengguna").fill("pendamping_kota")
+    page.get_by_label("Kata sandi").fill("bukan-sandinya")
+    page.get_by_role("button", name="Masuk").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Nama pengguna atau kata sandi salah")
+    assert scroll_width(page) <= PHONE["width"]
+    assert outside(urls) == []
