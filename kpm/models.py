@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kpm.validators import validate_nik, validate_no_kk
+from pengguna.models import Role
 from pengguna.scoping import ScopedQuerySet, kpm_visibility
 
 
@@ -191,3 +195,69 @@ class Anggota(models.Model):
         return self.nama
 
 
+class ImportStatus(models.TextChoices):
+    AWAITING = "menunggu_konfirmasi", _("Menunggu konfirmasi")
+    RUNNING = "berjalan", _("Berjalan")
+    DONE = "selesai", _("Selesai")
+    FAILED = "gagal", _("Gagal")
+    CANCELLED = "dibatalkan", _("Dibatalkan")
+
+
+def import_job_visibility(user: Any, *, path: str = "") -> Q:
+    """Import jobs a user may see: a Dinsos officer their own uploads, an admin every job."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    prefix = f"{path}__" if path else ""
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role == Role.DINSOS:
+        return Q(**{f"{prefix}uploaded_by": user})
+    return Q(pk__in=[])
+
+
+class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):
+    scope_rule = staticmethod(import_job_visibility)
+    scope_path = ""
+
+
+class ImportJob(models.Model):
+    """An uploaded KPM file: its dry-run report, then the confirmed import's progress and report."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diunggah oleh"),
+    )
+    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("nama berkas"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.AWAITING
+    )
+    row_count = models.PositiveIntegerField(_("jumlah baris"), default=0)
+    progress = models.PositiveIntegerField(_("baris diproses"), default=0)
+    report = models.JSONField(_("laporan"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("impor KPM")
+        verbose_name_plural = _("impor KPM")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="import_job_progress_within_rows", condition=Q(progress__lte=F("row_count"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        """Progress as a whole percentage."""
+        return min(100, self.progress * 100 // self.row_count) if self.row_count else 0
