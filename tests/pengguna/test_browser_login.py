@@ -5,13 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.pengguna.conftest import live_db
 
 PASSWORD = "rahasia-uji-123"  # tests.conftest.make_user
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-PHONE = {"width": 360, "height": 740}
+PHONE = ViewportSize(width=360, height=740)
 
 
 def record_requests(page: Page) -> list[str]:
