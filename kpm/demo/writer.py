@@ -1,0 +1,298 @@
+"""Writes a demo seed plan into PostgreSQL: COPY in chunks inside one transaction, then ANALYZE.
+
+Seeded rows are demo data, not case changes made through a service, so no audit rows are
+written. Households are generated per kecamatan, in worker processes for large runs, while
+this process streams the previous chunk into the database.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from kpm.demo.households import (
+    ANGGOTA_COLUMNS,
+    ASSESSMENT_COLUMNS,
+    DESIL_COLUMNS,
+    KPM_COLUMNS,
+    generate_kecamatan,
+)
+from kpm.demo.logins import DEMO_PASSWORD, DEMO_PENDAMPING, DemoLogin, demo_logins
+from kpm.demo.names import NamePools, name_pools
+from kpm.demo.plan import IdBase, KecamatanPlan, SeedPlan, seed_plan
+
+CHUNK_KPM = 50_000  # KPM per COPY round
+PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
+HOUSEHOLD_TABLES = (
+    ("kpm_kpm", KPM_COLUMNS),
+    ("kpm_anggota", ANGGOTA_COLUMNS),
+    ("kpm_desilhistory", DESIL_COLUMNS),
+    ("pendamping_economicassessment", ASSESSMENT_COLUMNS),
+)
+USER_COLUMNS = (
+    "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
+    "email", "is_staff", "is_active", "date_joined", "role", "scope_region_code",
+)  # fmt: skip
+PENDAMPING_COLUMNS = ("id", "is_active", "created_at", "kabupaten_id", "user_id")
+DESA_SERVED_COLUMNS = ("pendamping_id", "desa_id")
+SEQUENCED = ("pengguna_user", "pendamping_pendamping", "kpm_kpm")
+ANALYZED = (*SEQUENCED, "pendamping_pendamping_desa_served", *(t for t, _ in HOUSEHOLD_TABLES[1:]))
+
+
+class SeedRefused(Exception):
+    """The database is not in a state the demo seed may write to; the message says why."""
+
+
+@dataclass
+class SeedResult:
+    """Rows written per kind, and how long it took."""
+
+    kpm: int = 0
+    anggota: int = 0
+    desil: int = 0
+    assessment: int = 0
+    pendamping: int = 0
+    users: int = 0
+    seconds: float = 0.0
+    kept_logins: tuple[str, ...] = ()
+    plan: SeedPlan | None = field(default=None, repr=False)
+
+
+def copy_rows(rows: Sequence[tuple]) -> str:
+    """Rows as PostgreSQL COPY text. Generated strings never hold tab, newline or backslash."""
+    return "".join("\t".join(map(_cell, row)) + "\n" for row in rows)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+def render_kecamatan(task: tuple[int, date, KecamatanPlan, NamePools]) -> list[tuple[str, int]]:
+    """One kecamatan's households as COPY text per household table, with row counts."""
+    rows = generate_kecamatan(*task)
+    parts = (rows.kpm, rows.anggota, rows.desil, rows.assessment)
+    return [(copy_rows(part), len(part)) for part in parts]
+
+
+def _rendered(plan: SeedPlan, pools: NamePools, workers: int) -> Iterator[list[tuple[str, int]]]:
+    """Rendered kecamatan in plan order, from worker processes when `workers` > 0."""
+    tasks = [(plan.seed, plan.today, k, pools) for k in plan.kecamatan if k.kpm_count]
+    if workers <= 0:
+        yield from map(render_kecamatan, tasks)
+        return
+    # spawn, not fork: the children must not share this process's database socket.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(render_kecamatan, tasks)
+
+
+def _copy(cursor, table: str, columns: Sequence[str], text: str) -> None:
+    if text:
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        cursor.copy_expert(sql, io.StringIO(text), 1 << 20)
+
+
+def _write_households(cursor, plan, pools, workers, result, progress) -> None:
+    """Households in chunks of about CHUNK_KPM, one COPY per table per chunk."""
+    buffers: list[list[str]] = [[] for _ in HOUSEHOLD_TABLES]
+    pending = 0
+    started = time.perf_counter()
+    for rendered in _rendered(plan, pools, workers):
+        for buffer, (text, _rows) in zip(buffers, rendered, strict=True):
+            buffer.append(text)
+        pending += rendered[0][1]
+        result.kpm += rendered[0][1]
+        result.anggota += rendered[1][1]
+        result.desil += rendered[2][1]
+        result.assessment += rendered[3][1]
+        if pending >= CHUNK_KPM:
+            _flush(cursor, buffers)
+            pending = 0
+            if progress:
+                elapsed = time.perf_counter() - started
+                progress(
+                    _("%(n)s KPM ditulis (%(s).0f detik)") % {"n": f"{result.kpm:,}", "s": elapsed}
+                )
+    _flush(cursor, buffers)
+
+
+def _flush(cursor, buffers: list[list[str]]) -> None:
+    for (table, columns), buffer in zip(HOUSEHOLD_TABLES, buffers, strict=True):
+        _copy(cursor, table, columns, "".join(buffer))
+        buffer.clear()
+
+
+def _staff_rows(plan: SeedPlan, pools: NamePools, logins, password: str, stamp: str):
+    """User rows for every pendamping and each demo login, and the pendamping rows."""
+    rng = random.Random(f"{plan.seed}:pendamping")
+    users, staff, served = [], [], []
+    for p in plan.pendamping:
+        male = rng.random() < 0.5
+        first = pools.male_first if male else pools.female_first
+        last = pools.male_last if male else pools.female_last
+        users.append((
+            p.user_pk, password, None, False, p.username, rng.choice(first), rng.choice(last),
+            "", False, True, stamp, "pendamping", None,
+        ))  # fmt: skip
+        staff.append((p.pk, True, stamp, p.kabupaten_code, p.user_pk))
+        served += [(p.pk, code) for code in p.desa_served]
+    for pk, login in enumerate(logins, start=plan.first_login_pk):
+        users.append((
+            pk, password, None, login.is_superuser, login.username, login.first_name,
+            login.last_name, "", login.is_staff, True, stamp, login.role, login.scope,
+        ))  # fmt: skip
+    return users, staff, served
+
+
+def _write_staff(cursor, plan: SeedPlan, pools: NamePools, logins, result: SeedResult) -> None:
+    stamp = f"{plan.today.isoformat()} 00:00:00+07"
+    # One hash for every demo user: hashing is deliberately slow, and they share a password.
+    users, staff, served = _staff_rows(plan, pools, logins, make_password(DEMO_PASSWORD), stamp)
+    _copy(cursor, "pengguna_user", USER_COLUMNS, copy_rows(users))
+    _copy(cursor, "pendamping_pendamping", PENDAMPING_COLUMNS, copy_rows(staff))
+    _copy(cursor, "pendamping_pendamping_desa_served", DESA_SERVED_COLUMNS, copy_rows(served))
+    result.users, result.pendamping = len(users), len(staff)
+
+
+def kabupaten_desa(kabupaten: Sequence[str]) -> dict[str, list[str]]:
+    """Every desa code of each kabupaten, in the order the kabupaten were given."""
+    from wilayah.models import Desa
+
+    found: dict[str, list[str]] = {code: [] for code in kabupaten}
+    rows = Desa.objects.filter(kecamatan__kabupaten_id__in=kabupaten).values_list("code", flat=True)
+    for code in rows:
+        found[code[:5]].append(code)
+    missing = [code for code, desa in found.items() if not desa]
+    if missing:
+        raise SeedRefused(
+            _("Kabupaten/kota %(codes)s tidak dikenal atau tanpa desa; jalankan load_wilayah?")
+            % {"codes": ", ".join(missing)}
+        )
+    return found
+
+
+def _refuse_if_seeded(kabupaten: Sequence[str]) -> None:
+    from kpm.models import Kpm
+
+    seeded = sorted(
+        set(
+            Kpm.objects.filter(kabupaten_code__in=kabupaten).values_list(
+                "kabupaten_code", flat=True
+            )
+        )
+    )
+    if seeded:
+        raise SeedRefused(
+            _("Sudah ada KPM di %(codes)s; data demo hanya diisi ke kabupaten/kota yang kosong.")
+            % {"codes": ", ".join(seeded)}
+        )
+
+
+def _max_ids(cursor) -> IdBase:
+    values = []
+    for table in SEQUENCED:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 (constant)
+        values.append(cursor.fetchone()[0])
+    return IdBase(user=values[0], pendamping=values[1], kpm=values[2])
+
+
+def _taken_niks(cursor, kabupaten: Sequence[str]) -> dict[str, frozenset[str]]:
+    """NIKs already registered in these kabupaten, by kecamatan code, so none is reused."""
+    taken: dict[str, set[str]] = {}
+    for code in kabupaten:
+        cursor.execute(
+            "SELECT nik FROM kpm_anggota WHERE nik LIKE %s", [code.replace(".", "") + "%"]
+        )
+        for (nik,) in cursor.fetchall():
+            taken.setdefault(f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}", set()).add(nik)
+    return {code: frozenset(niks) for code, niks in taken.items()}
+
+
+def _logins_to_create(kabupaten: Sequence[str]) -> tuple[list[DemoLogin], list[str], bool]:
+    """Demo logins not yet present, the usernames kept as they are, and whether the
+    demo pendamping username is still free."""
+    from pengguna.models import User
+
+    logins = demo_logins(kabupaten[0])
+    wanted = [login.username for login in logins] + [DEMO_PENDAMPING]
+    existing = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
+    fresh = [login for login in logins if login.username not in existing]
+    return fresh, sorted(existing), DEMO_PENDAMPING not in existing
+
+
+def _refuse_taken_usernames(plan: SeedPlan) -> None:
+    from pengguna.models import User
+
+    names = [p.username for p in plan.pendamping]
+    taken = list(User.objects.filter(username__in=names).values_list("username", flat=True)[:5])
+    if taken:
+        raise SeedRefused(
+            _("Nama pengguna pendamping sudah dipakai: %(names)s.") % {"names": ", ".join(taken)}
+        )
+
+
+def default_workers(kpm_count: int) -> int:
+    """Generator processes for a run of this size: none for a small run."""
+    if kpm_count < PARALLEL_FROM:
+        return 0
+    return max(1, min(2, (os.cpu_count() or 1) - 1))
+
+
+def demo_seed(
+    *,
+    seed: int,
+    today: date,
+    kpm: int | None,
+    kabupaten: Sequence[str],
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedResult:
+    """Seed demo KPM, members, pendamping and logins into empty kabupaten, all or nothing."""
+    started = time.perf_counter()
+    desa = kabupaten_desa(kabupaten)
+    _refuse_if_seeded(kabupaten)
+    logins, kept, lead_free = _logins_to_create(kabupaten)
+    result = SeedResult(kept_logins=tuple(kept))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {', '.join(SEQUENCED)} IN SHARE ROW EXCLUSIVE MODE")
+        # Checked per COPY, not queued to commit: millions of queued checks cost memory.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        result.plan = seed_plan(
+            seed=seed, today=today, kpm=kpm, desa_by_kabupaten=desa, ids=_max_ids(cursor),
+            lead_username=DEMO_PENDAMPING if lead_free else None,
+            taken_niks=_taken_niks(cursor, kabupaten),
+        )  # fmt: skip
+        _write_plan(cursor, result.plan, logins, workers, result, progress)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(ANALYZED)}")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_plan(cursor, plan: SeedPlan, logins, workers, result, progress) -> None:
+    """Staff, then households, then move each id sequence past the ids written."""
+    _refuse_taken_usernames(plan)
+    pools = name_pools(plan.seed)
+    _write_staff(cursor, plan, pools, logins, result)
+    chosen = default_workers(plan.kpm_count) if workers is None else workers
+    _write_households(cursor, plan, pools, chosen, result, progress)
+    for table in SEQUENCED:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"  # noqa: S608
+        )
