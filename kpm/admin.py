@@ -1,9 +1,11 @@
-"""Admin for households, members and desil history. Every change is audited (audit.admin).
+"""Admin for households, members, desil history and import jobs. Case data edits are audited.
 
 Lists show the NIK masked; the full number appears only on a member's change form.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 from django.forms import ModelForm
@@ -11,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
-from kpm.models import Anggota, DesilHistory, Kpm
+from kpm.models import Anggota, DesilHistory, ImportJob, Kpm
 from kpm.rules import mask_nik
 from wilayah.admin import ProvinsiCodeFilter
 
@@ -124,3 +126,23 @@ class DesilHistoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("kpm",)
     date_hierarchy = "recorded_on"
     show_full_result_count = False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Uploads are made and confirmed on the import page; here they can only be looked at."""
+
+    list_display = ("original_name", "uploaded_by", "status", "row_count", "progress", "created_at")
+    list_select_related = ("uploaded_by",)
+    list_filter = ("status", "created_at")
+    search_fields = ("original_name", "uploaded_by__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

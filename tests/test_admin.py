@@ -30,6 +30,7 @@ EXPECTED = {
     ("kpm", "kpm"),
     ("kpm", "anggota"),
     ("kpm", "desilhistory"),
+    ("kpm", "importjob"),
     ("pendamping", "pendamping"),
     ("pendamping", "economicassessment"),
     ("audit", "auditevent"),
