@@ -249,3 +249,45 @@ def test_audit_list_is_searchable_by_object_id(admin_client_for, world):
         )
     response = admin_client_for.get(reverse("admin:audit_auditevent_changelist"), {"q": "222"})
     assert [e.object_id for e in response.context["cl"].result_list] == ["222"]
+
+
+def test_bulk_delete_action_audits_every_row(admin_client_for, world):
+    rows = [
+        DesilHistory.objects.create(
+            kpm=world.kpm_own, desil=d, recorded_on=date(2020 + d, 1, 1), source="import"
+        )
+        for d in (1, 2, 3)
+    ]
+    response = admin_client_for.post(
+        reverse("admin:kpm_desilhistory_changelist"),
+        {"action": "delete_selected", "_selected_action": [r.pk for r in rows], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert DesilHistory.objects.count() == 0
+    deleted = AuditEvent.objects.filter(action=AuditAction.DELETE, object_type="kpm.desilhistory")
+    assert sorted(deleted.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in rows)
+
+
+def test_deleting_a_kpm_audits_what_the_cascade_removes(admin_client_for, world):
+    kpm = Kpm(
+        kpm_id="KDR-EMPTY",
+        no_kk="3571012005100007",
+        alamat="Jl. Kosong",
+        desil=2,
+        pkh_entry_date=date(2021, 1, 1),
+    )
+    kpm.set_region_from_desa_code("35.71.01.1001")
+    kpm.save()
+    history = DesilHistory.objects.create(
+        kpm=kpm, desil=2, recorded_on=date(2021, 1, 1), source="import"
+    )
+    response = admin_client_for.post(
+        reverse("admin:kpm_kpm_delete", args=[kpm.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    audited = set(AuditEvent.objects.values_list("object_type", "object_id", "action"))
+    assert audited == {
+        ("kpm.kpm", str(kpm.pk), "delete"),
+        ("kpm.desilhistory", str(history.pk), "delete"),
+    }
