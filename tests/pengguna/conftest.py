@@ -32,3 +32,9 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     if not CHROMIUM.exists():
         needs_service("Chromium", "apt-get install -y chromium")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # A pendamping's phone asks for Indonesian; Chromium would otherwise send en-US.
+    return {**browser_context_args, "locale": "id-ID"}

@@ -40,6 +40,7 @@ def test_pendamping_signs_in_and_sees_beranda_on_a_phone(page: Page, live_server
     urls = record_requests(page)
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/masuk/")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.locator("h1")).to_have_text("Masuk")
     assert scroll_width(page) <= PHONE["width"]
 
