@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -30,20 +31,17 @@ def parse_date(raw: str) -> date | None:
 class Row:
     """Cells of one line, with the errors found while reading them."""
 
-    __slots__ = ("cells", "columns", "errors", "kpm_id", "line")
+    __slots__ = ("errors", "kpm_id", "line", "values")
 
-    def __init__(self, line: int, cells: list[str], columns: dict[str, int]) -> None:
+    def __init__(self, line: int, cells: list[str], names: list[str]) -> None:
+        """`names` holds each cell position's column name, as in the header."""
         self.line = line
-        self.cells = cells
-        self.columns = columns
+        self.values = dict(zip(names, map(str.strip, cells), strict=False))
         self.errors: list[RowError] = []
-        self.kpm_id = self.cell("kpm_id")
+        self.kpm_id = self.values.get("kpm_id", "")
 
     def cell(self, column: str) -> str:
-        index = self.columns.get(column)
-        if index is None or index >= len(self.cells):
-            return ""
-        return self.cells[index].strip()
+        return self.values.get(column, "")
 
     def fail(self, column: str, reason: str) -> None:
         self.errors.append(RowError(self.line, self.kpm_id, column, reason))
@@ -86,7 +84,7 @@ class Row:
         self.fail(column, _("Isi 1 (ya) atau 0 (tidak), bukan '%(raw)s'.") % {"raw": raw})
         return None
 
-    def choice(self, column: str, allowed: dict[str, str], shown: str) -> str | None:
+    def choice(self, column: str, allowed: dict[str, str], shown: Any) -> str | None:
         """The stored value for a cell that must be one of `allowed` (keys are normalised)."""
         raw = self.cell(column)
         value = allowed.get(raw.lower().replace(" ", "_"))
@@ -98,7 +96,7 @@ class Row:
             )
         return value
 
-    def whole_number(self, column: str, *, low: int, high: int, reason: str) -> int | None:
+    def whole_number(self, column: str, *, low: int, high: int, reason: Any) -> int | None:
         raw = self.cell(column)
         if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
             return int(raw)

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
+def _escaped(text: str) -> str:
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.translate(_ESCAPES)
+        return text.translate(_ESCAPES)
     return text
+
+
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    str: _escaped,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    type(None): lambda _value: "\\N",
+}
+
+
+def copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    form = _FORMATS.get(type(value))
+    return form(value) if form is not None else _escaped(str(value))
 
 
 def copy_temp(
@@ -33,7 +39,14 @@ def copy_temp(
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     definition = ", ".join(f"{column} {kind}" for column, kind in columns)
     cursor.execute(f"CREATE TEMP TABLE {name} ({definition}) ON COMMIT DROP")
+    copy_into(cursor, name, [column for column, _kind in columns], rows)
+
+
+def copy_into(
+    cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """COPY `rows` into `columns` of `table`."""
     buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    buffer.writelines("\t".join(map(copy_text, row)) + "\n" for row in rows)
     buffer.seek(0)
-    cursor.copy_expert(f"COPY {name} FROM STDIN", buffer)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)

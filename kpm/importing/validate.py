@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kpm.importing.cells import Row, parse_date
 from kpm.importing.parse import ASSESSMENT_COLUMNS, Table
@@ -21,6 +23,12 @@ KPM_COLUMNS = ("no_kk", "kode_desa", "alamat", "desil", "tanggal_masuk_pkh")
 SEXES = {"l": "L", "p": "P"}
 RELATIONSHIPS = {v: v for v in ("kepala", "istri", "suami", "anak", "orang_tua", "lainnya")}
 SCHOOL_LEVELS = {"": "", "paud": "PAUD", "sd": "SD", "smp": "SMP", "sma": "SMA"}
+SHOWN_RELATIONSHIPS = ", ".join(RELATIONSHIPS)
+SHOWN_SCHOOL_LEVELS = gettext_lazy("kosong, PAUD, SD, SMP, SMA")
+DESIL_REASON = gettext_lazy("Desil harus angka 1 sampai 10, bukan '%(raw)s'.")
+INCOME_REASON = gettext_lazy(
+    "Pendapatan harus angka bulat rupiah tanpa titik atau koma, mis. 1500000 (tertulis '%(raw)s')."
+)
 KPM_ID_MAX = 32
 INCOME_MAX = 10**12  # a rupiah amount no household earns in a month: catches shifted columns
 
@@ -65,8 +73,11 @@ def _group_rows(table: Table) -> tuple[dict[str, list[Row]], list[RowError]]:
     """Rows by kpm_id in file order; a row without kpm_id belongs to no KPM."""
     groups: dict[str, list[Row]] = {}
     orphans: list[RowError] = []
+    names = [""] * table.width
+    for name, index in table.columns.items():
+        names[index] = name
     for line, cells in table.rows:
-        row = Row(line, cells, table.columns)
+        row = Row(line, cells, names)
         if len(cells) < table.width or any(c.strip() for c in cells[table.width :]):
             row.fail(
                 "-",
@@ -135,9 +146,7 @@ def _kpm_values(row: Row, ctx: Context) -> tuple | None:
         row.fail("no_kk", problem or _("Wajib diisi."))
     desa = _desa(row, ctx)
     alamat = row.text("alamat", max_length=255, required=False)
-    desil = row.whole_number(
-        "desil", low=1, high=10, reason=_("Desil harus angka 1 sampai 10, bukan '%(raw)s'.")
-    )
+    desil = row.whole_number("desil", low=1, high=10, reason=DESIL_REASON)
     entry = row.day("tanggal_masuk_pkh", required=True, not_after=ctx.today)
     if row.errors:
         return None
@@ -191,10 +200,7 @@ def _assessment(row: Row, ctx: Context) -> AssessmentRecord | None:
         "pendapatan_bulanan",
         low=0,
         high=INCOME_MAX,
-        reason=_(
-            "Pendapatan harus angka bulat rupiah tanpa titik atau koma, mis. 1500000 "
-            "(tertulis '%(raw)s')."
-        ),
+        reason=INCOME_REASON,
     )
     stable = row.flag("penghasilan_tetap")
     assessed_on = row.day("tanggal_asesmen", required=True, not_after=ctx.today)
@@ -205,6 +211,9 @@ def _assessment(row: Row, ctx: Context) -> AssessmentRecord | None:
 
 def _agree(row: Row, first: Row, columns: tuple[str, ...]) -> None:
     """KPM columns repeat on every member row and must say the same thing each time."""
+    same = itemgetter(*columns)  # sound rows have every column
+    if same(row.values) == same(first.values):
+        return
     for column in columns:
         mine, theirs = row.cell(column), first.cell(column)
         if mine == theirs or _same_date(mine, theirs):
@@ -246,11 +255,11 @@ def _member(row: Row, ctx: Context, duplicates: Mapping[str, list[int]]) -> Memb
     nama = row.text("nama", max_length=150)
     sex = row.choice("jenis_kelamin", SEXES, "L, P")
     born = row.day("tanggal_lahir", required=True, not_after=ctx.today)
-    relation = row.choice("hubungan", RELATIONSHIPS, ", ".join(RELATIONSHIPS))
+    relation = row.choice("hubungan", RELATIONSHIPS, SHOWN_RELATIONSHIPS)
     pengurus = row.flag("pengurus")
     hamil = row.flag("hamil")
     due = row.day("perkiraan_lahir", required=False, not_after=None)
-    school = row.choice("jenjang_sekolah", SCHOOL_LEVELS, _("kosong, PAUD, SD, SMP, SMA"))
+    school = row.choice("jenjang_sekolah", SCHOOL_LEVELS, SHOWN_SCHOOL_LEVELS)
     disabled = row.flag("disabilitas_berat")
     nik = _nik(row, ctx, duplicates, born=born, sex=sex)
     if hamil and sex == "L":
