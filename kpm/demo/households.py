@@ -7,11 +7,13 @@ through SHOWCASE, so each graduation rule of DESIGN §5 has a case even in a sma
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from kpm.demo.identity import SerialCounter, nik_birth_part
 from kpm.demo.names import NamePools
@@ -33,6 +35,7 @@ ASSESSMENT_COLUMNS = (
     "business_status", "housing_condition", "source", "created_by_id", "created_at",
 )  # fmt: skip
 
+T = TypeVar("T")
 POVERTY_LINE = 609_160  # BPS national garis kemiskinan, March 2025 (DESIGN §4)
 NIFAS_DAYS = 42  # DESIGN §5: a mother counts as nifas up to 42 days after delivery
 LANSIA_AGE = 70  # DESIGN §5: the lansia component as paid in practice
@@ -47,6 +50,7 @@ class Weights:
     def __init__(self, weights: dict) -> None:
         self.keys = tuple(weights)
         self.cum_weights = tuple(itertools.accumulate(weights.values()))
+        self.total = self.cum_weights[-1]
 
 
 SHAPES = {  # household shape: weight in the random mix
@@ -133,6 +137,7 @@ class Stream:
 
     def __init__(self, seed: int, today: date, plan: KecamatanPlan, pools: NamePools) -> None:
         self.rng = random.Random(f"{seed}:{plan.code}")
+        self.random = self.rng.random
         self.today = today.toordinal()
         self.plan = plan
         self.pools = pools
@@ -152,13 +157,21 @@ class Stream:
             text = self._iso[ordinal] = date.fromordinal(ordinal).isoformat()
         return text
 
+    def between(self, low: int, high: int) -> int:
+        """A whole number from `low` to `high` inclusive (randint without its slow checks)."""
+        return low + int(self.random() * (high - low + 1))
+
+    def item(self, items: Sequence[T]) -> T:
+        """One of `items`, evenly."""
+        return items[int(self.random() * len(items))]
+
     def birth(self, age: int) -> int:
         """A birth date ordinal for someone exactly `age` years old today."""
-        return self.rng.randint(self.age_floor[age + 1] + 1, self.age_floor[age])
+        return self.between(self.age_floor[age + 1] + 1, self.age_floor[age])
 
     def pick(self, weights: Weights) -> Any:
         """One key of `weights`, drawn in proportion to its weight."""
-        return self.rng.choices(weights.keys, cum_weights=weights.cum_weights)[0]
+        return weights.keys[bisect.bisect(weights.cum_weights, self.random() * weights.total)]
 
 
 def _years_before(day: date, years: int) -> date:
@@ -183,7 +196,7 @@ def school_level(age: int, rng: random.Random) -> str:
 
 
 def _adult(s: Stream, sex: str, lo: int, hi: int, hubungan: str) -> Person:
-    age = s.rng.randint(lo, hi)
+    age = s.between(lo, hi)
     return Person(sex=sex, birth=s.birth(age), age=age, hubungan=hubungan)
 
 
@@ -194,7 +207,7 @@ def _child(s: Stream, age: int, *, enrolled: bool | None = None) -> Person:
         level = "SD" if age <= 12 else "SMP" if age <= 15 else "SMA"
     elif enrolled is False:
         level = ""
-    sex = "L" if s.rng.random() < 0.51 else "P"
+    sex = "L" if s.random() < 0.51 else "P"
     return Person(sex=sex, birth=s.birth(age), age=age, hubungan="anak", jenjang=level)
 
 
@@ -202,7 +215,7 @@ def _couple(s: Stream, wife_lo: int, wife_hi: int) -> list[Person]:
     """Husband (kepala) and wife (istri, the pengurus)."""
     wife = _adult(s, "P", wife_lo, wife_hi, "istri")
     wife.pengurus = True
-    husband_age = min(wife.age + s.rng.randint(0, 8), LANSIA_AGE - 1)
+    husband_age = min(wife.age + s.between(0, 8), LANSIA_AGE - 1)
     husband = Person(sex="L", birth=s.birth(husband_age), age=husband_age, hubungan="kepala")
     return [husband, wife]
 
@@ -212,21 +225,21 @@ def _children(s: Stream, mother: Person, count: int, *, max_age: int = 24) -> li
     oldest = min(mother.age - 18, max_age)
     if oldest < 0:
         return []
-    ages = sorted({s.rng.randint(0, oldest) for _ in range(count)}, reverse=True)
+    ages = sorted({s.between(0, oldest) for _ in range(count)}, reverse=True)
     return [_child(s, age) for age in ages]
 
 
 def _mark_recent_birth(s: Stream, mother: Person, kids: list[Person]) -> None:
     """A mother's last delivery is on record when her youngest is under two."""
     young = [k for k in kids if k.age < 2]
-    if young and s.rng.random() < 0.5:
+    if young and s.random() < 0.5:
         mother.delivered = min(young, key=lambda k: k.age).birth
 
 
 def shape_keluarga(s: Stream) -> list[Person]:
     """Husband, wife and one to four children of mixed ages."""
     people = _couple(s, 22, 50)
-    kids = _children(s, people[1], s.rng.randint(1, 4))
+    kids = _children(s, people[1], s.between(1, 4))
     _mark_recent_birth(s, people[1], kids)
     return people + kids
 
@@ -235,32 +248,32 @@ def shape_ibu_tunggal(s: Stream) -> list[Person]:
     """A mother heading the household alone with one to three children."""
     mother = _adult(s, "P", 24, 52, "kepala")
     mother.pengurus = True
-    return [mother, *_children(s, mother, s.rng.randint(1, 3))]
+    return [mother, *_children(s, mother, s.between(1, 3))]
 
 
 def shape_hamil(s: Stream) -> list[Person]:
     """A pregnant wife with a due date ahead, and up to two young children."""
     people = _couple(s, 20, 38)
-    people[1].hamil_until = s.today + s.rng.randint(14, 270)
-    return people + _children(s, people[1], s.rng.randint(0, 2), max_age=12)
+    people[1].hamil_until = s.today + s.between(14, 270)
+    return people + _children(s, people[1], s.between(0, 2), max_age=12)
 
 
 def shape_nifas(s: Stream) -> list[Person]:
     """A mother who delivered within the last 42 days, the newborn and maybe siblings."""
     people = _couple(s, 20, 38)
-    delivered = s.today - s.rng.randint(0, NIFAS_DAYS - 2)
+    delivered = s.today - s.between(0, NIFAS_DAYS - 2)
     people[1].delivered = delivered
     baby = _child(s, 0)
     baby.birth = delivered
-    return [*people, baby, *_children(s, people[1], s.rng.randint(0, 2), max_age=12)]
+    return [*people, baby, *_children(s, people[1], s.between(0, 2), max_age=12)]
 
 
 def shape_lansia(s: Stream) -> list[Person]:
     """A family living with an elderly parent aged 70 or more."""
     people = shape_keluarga(s)
-    elder = _adult(s, "P" if s.rng.random() < 0.6 else "L", LANSIA_AGE + 1, 88, "orang_tua")
-    if s.rng.random() < 0.04:
-        elder.died_on = s.today - s.rng.randint(10, 400)
+    elder = _adult(s, "P" if s.random() < 0.6 else "L", LANSIA_AGE + 1, 88, "orang_tua")
+    if s.random() < 0.04:
+        elder.died_on = s.today - s.between(10, 400)
     return [*people, elder]
 
 
@@ -268,17 +281,17 @@ def shape_lansia_tunggal(s: Stream) -> list[Person]:
     """An elderly widow heading the household, sometimes with a grown child."""
     elder = _adult(s, "P", LANSIA_AGE + 1, 90, "kepala")
     elder.pengurus = True
-    if s.rng.random() < 0.4:
-        return [elder, _adult(s, "L" if s.rng.random() < 0.5 else "P", 30, 50, "anak")]
+    if s.random() < 0.4:
+        return [elder, _adult(s, "L" if s.random() < 0.5 else "P", 30, 50, "anak")]
     return [elder]
 
 
 def shape_disabilitas(s: Stream) -> list[Person]:
     """A family with one member living with a severe disability."""
     people = shape_keluarga(s)
-    member = s.rng.choice(people)
+    member = s.item(people)
     member.disabled = True
-    if member.hubungan == "anak" and s.rng.random() < 0.5:
+    if member.hubungan == "anak" and s.random() < 0.5:
         member.jenjang = ""
     return people
 
@@ -286,17 +299,17 @@ def shape_disabilitas(s: Stream) -> list[Person]:
 def shape_tanpa_komponen(s: Stream) -> list[Person]:
     """Adults only, all under 70: grown children out of school, no pregnancy, no disability."""
     people = _couple(s, 42, 60)
-    grown = [_child(s, age, enrolled=False) for age in {s.rng.randint(19, 28) for _ in range(2)}]
-    return people + grown[: s.rng.randint(0, 2)]
+    grown = [_child(s, age, enrolled=False) for age in {s.between(19, 28) for _ in range(2)}]
+    return people + grown[: s.between(0, 2)]
 
 
 def shape_banyak_anak(s: Stream) -> list[Person]:
     """Five or six children of PAUD to SMA age, all enrolled: more than four components."""
     people = _couple(s, 36, 44)
-    ages = s.rng.sample(range(1, 18), s.rng.randint(5, 6))
+    ages = s.rng.sample(range(1, 18), s.between(5, 6))
     kids = [_child(s, age, enrolled=True) for age in sorted(ages, reverse=True)]
-    if s.rng.random() < 0.3:
-        people[1].hamil_until = s.today + s.rng.randint(14, 270)
+    if s.random() < 0.3:
+        people[1].hamil_until = s.today + s.between(14, 270)
     return people + kids
 
 
@@ -326,12 +339,12 @@ def entry_date(s: Stream, case: Case) -> int:
     five_years = s.age_floor[5]
     first, last = PKH_FIRST_ENTRY.toordinal(), min(PKH_LAST_ENTRY.toordinal(), s.today)
     if case.status == "menunggu":
-        return s.today - s.rng.randint(0, 120)
+        return s.today - s.between(0, 120)
     if case.years == "lama":
         last = min(last, five_years - 1)
     elif case.years == "baru":
         first = max(first, five_years + 1)
-    return s.rng.randint(first, max(first, last))
+    return s.between(first, max(first, last))
 
 
 def desil_path(s: Stream, case: Case) -> tuple[tuple[int, ...], bool]:
@@ -339,9 +352,9 @@ def desil_path(s: Stream, case: Case) -> tuple[tuple[int, ...], bool]:
     if case.desil:
         return case.desil, True
     current: int = s.pick(_DESIL)
-    roll = s.rng.random()
+    roll = s.random()
     if roll < 0.12:
-        earlier = min(6, max(1, current + s.rng.choice((-2, -1, 1, 2))))
+        earlier = min(6, max(1, current + s.item((-2, -1, 1, 2))))
         if earlier != current:
             return (earlier, current), True
     return (current,), roll < 0.5
@@ -350,22 +363,22 @@ def desil_path(s: Stream, case: Case) -> tuple[tuple[int, ...], bool]:
 def desil_rows(s: Stream, kpm_pk: int, path: tuple[int, ...], entered: int) -> list[tuple]:
     """DesilHistory rows for a path, dated between PKH entry and today, in order."""
     span = max(0, s.today - entered)
-    days = sorted(entered + s.rng.randint(0, span) for _ in path)
+    days = sorted(entered + s.between(0, span) for _ in path)
     return [(kpm_pk, d, s.iso(o), "import", s.stamp) for d, o in zip(path, days, strict=True)]
 
 
 def household_income(s: Stream, case: Case, members: int) -> tuple[int, bool, int]:
     """Monthly income, whether it is stable, and the assessment date ordinal."""
     above = case.income.startswith("atas")
-    per_member = s.rng.randint(620_000, 1_150_000) if above else s.rng.randint(140_000, 560_000)
-    stable = case.income == "atas" or (not above and s.rng.random() < 0.2)
+    per_member = s.between(620_000, 1_150_000) if above else s.between(140_000, 560_000)
+    stable = case.income == "atas" or (not above and s.random() < 0.2)
     if case.income == "atas_lama":
-        stable, assessed = True, s.today - s.rng.randint(380, 700)
+        stable, assessed = True, s.today - s.between(380, 700)
     elif case.income == "atas":
-        assessed = s.today - s.rng.randint(5, 170)
+        assessed = s.today - s.between(5, 170)
     else:
-        assessed = s.today - s.rng.randint(5, 540)
-    income = per_member * members + s.rng.randint(0, 9) * 10_000
+        assessed = s.today - s.between(5, 540)
+    income = per_member * members + s.between(0, 9) * 10_000
     return income // 1_000 * 1_000, stable, assessed
 
 
@@ -374,7 +387,7 @@ def assessment_rows(s: Stream, case: Case, kpm_pk: int, members: int, user_pk: i
     if not case.income:
         return []
     rows = []
-    if s.rng.random() < 0.25:
+    if s.random() < 0.25:
         older = household_income(s, Case(income="bawah"), members)
         rows.append(_assessment(s, kpm_pk, members, user_pk, older[0], False, older[2] - 400))
     income, stable, assessed = household_income(s, case, members)
@@ -383,8 +396,8 @@ def assessment_rows(s: Stream, case: Case, kpm_pk: int, members: int, user_pk: i
 
 
 def _assessment(s, kpm_pk, members, user_pk, income, stable, assessed) -> tuple:
-    business = "berjalan" if stable else s.rng.choice(BUSINESS)
-    housing = s.rng.choice(HOUSING)
+    business = "berjalan" if stable else s.item(BUSINESS)
+    housing = s.item(HOUSING)
     return (
         kpm_pk, s.iso(assessed), income, members, stable, business, housing, "kunjungan",
         user_pk, s.stamp,
@@ -399,7 +412,7 @@ def member_row(s: Stream, kpm_pk: int, p: Person) -> tuple:
         if p.sex == "L"
         else (pools.female_first, pools.female_last)
     )
-    nama = f"{first[s.rng.randrange(len(first))]} {last[s.rng.randrange(len(last))]}"
+    nama = f"{s.item(first)} {s.item(last)}"
     nik = s.niks.number(s.prefix + nik_birth_part(date.fromordinal(p.birth), p.sex))
     status, changed = ("meninggal", s.iso(p.died_on)) if p.died_on else ("aktif", None)
     return (
@@ -411,15 +424,15 @@ def member_row(s: Stream, kpm_pk: int, p: Person) -> tuple:
 
 def no_kk(s: Stream) -> str:
     """A No KK issued in the kecamatan some day since 2010."""
-    issued = date.fromordinal(s.rng.randint(ISSUE_FROM, s.today))
+    issued = date.fromordinal(s.between(ISSUE_FROM, s.today))
     return s.kks.number(f"{s.prefix}{issued:%d%m%y}")
 
 
 def alamat(s: Stream) -> str:
     streets = s.pools.streets
-    street = streets[s.rng.randrange(len(streets))]
-    rt, rw = s.rng.randint(1, 12), s.rng.randint(1, 8)
-    return f"{street} No. {s.rng.randint(1, 150)}, RT {rt:03d}/RW {rw:03d}"
+    street = s.item(streets)
+    rt, rw = s.between(1, 12), s.between(1, 8)
+    return f"{street} No. {s.between(1, 150)}, RT {rt:03d}/RW {rw:03d}"
 
 
 def add_kpm(s: Stream, index: int, desa: str, out: KecamatanRows) -> None:
