@@ -1,0 +1,65 @@
+"""`manage.py print_demo_logins`: where to open the app and which demo logins exist."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kpm.demo.logins import DEMO_PASSWORD, DEMO_URL, DEMO_USERNAMES
+from pengguna.models import Role, User
+from wilayah.models import Kabupaten, Provinsi
+
+
+def scope_label(user: User) -> str:
+    """The region a demo login answers for, in words."""
+    if user.role == Role.PENDAMPING:
+        return "KPM dampingan sendiri"
+    if user.role == Role.AGENCY:
+        return "KPM graduasi"
+    if user.role == Role.ADMIN:
+        return "semua"
+    code = user.scope_region_code
+    if code is None:
+        return "nasional"
+    model = Kabupaten if len(code) == 5 else Provinsi
+    name = model.objects.filter(code=code).values_list("name", flat=True).first()
+    return f"{code} {name}" if name else code
+
+
+def password_label(users: list[User]) -> dict[str, str]:
+    """The demo password for each login that still has it, else a note that it was changed.
+    Demo logins share one hash, so each distinct hash is checked once."""
+    verdict: dict[str, bool] = {}
+    labels = {}
+    for user in users:
+        if user.password not in verdict:
+            verdict[user.password] = user.check_password(DEMO_PASSWORD)
+        labels[user.username] = DEMO_PASSWORD if verdict[user.password] else "(sudah diubah)"
+    return labels
+
+
+class Command(BaseCommand):
+    help = "Tampilkan alamat aplikasi dan akun demo yang ada (nama pengguna, peran, wilayah)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default=DEMO_URL, help=f"Alamat aplikasi (bawaan {DEMO_URL}).")
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write(f"Buka {options['url']}")
+        order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
+        users = sorted(
+            User.objects.filter(username__in=DEMO_USERNAMES, is_active=True),
+            key=lambda u: order[u.username],
+        )
+        if not users:
+            self.stdout.write("Belum ada akun demo; jalankan: manage.py seed_demo")
+            return
+        passwords = password_label(users)
+        rows = [("Nama pengguna", "Peran", "Wilayah", "Kata sandi")]
+        rows += [
+            (u.username, str(Role(u.role).label), scope_label(u), passwords[u.username])
+            for u in users
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for row in rows:
+            line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+            self.stdout.write(line.rstrip())
