@@ -70,6 +70,11 @@ class SeedResult:
     plan: SeedPlan | None = field(default=None, repr=False)
 
 
+def ribuan(number: int) -> str:
+    """A count written the Indonesian way: 1.000.000."""
+    return f"{number:,}".replace(",", ".")
+
+
 def copy_rows(rows: Sequence[tuple]) -> str:
     """Rows as PostgreSQL COPY text. Generated strings never hold tab, newline or backslash."""
     # One comprehension, no call per cell: this runs for some 70 million cells at 1M KPM.
@@ -125,7 +130,7 @@ def _write_households(cursor, plan, pools, workers, result, progress) -> None:
             if progress:
                 elapsed = time.perf_counter() - started
                 progress(
-                    _("%(n)s KPM ditulis (%(s).0f detik)") % {"n": f"{result.kpm:,}", "s": elapsed}
+                    _("%(n)s KPM ditulis (%(s).0f detik)") % {"n": ribuan(result.kpm), "s": elapsed}
                 )
     _flush(cursor, buffers)
 
@@ -204,10 +209,13 @@ def _refuse_if_seeded(kabupaten: Sequence[str]) -> None:
 
 
 def max_ids(cursor) -> IdBase:
-    """The highest user, pendamping and KPM ids in use."""
+    """The highest user, pendamping and KPM ids ever handed out: rows in use, or the id
+    sequence when it has gone further, so no id of a deleted row (named in the audit
+    trail) is given to a new one."""
     values = []
-    for table in SEQUENCED:
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 (constant)
+    for table in SEQUENCED:  # constant table names, never user input
+        sequence = f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
+        cursor.execute(f"SELECT greatest(max(id), {sequence}, 0) FROM {table}")  # noqa: S608
         values.append(cursor.fetchone()[0])
     return IdBase(user=values[0], pendamping=values[1], kpm=values[2])
 

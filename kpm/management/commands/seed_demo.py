@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpm.demo.logins import DEMO_PASSWORD, DEMO_USERNAMES
 from kpm.demo.plan import DEFAULT_KABUPATEN
-from kpm.demo.writer import SeedRefused, SeedResult, demo_seed
+from kpm.demo.writer import SeedRefused, SeedResult, demo_seed, ribuan
 
 
 def jakarta_today() -> date:
@@ -73,9 +73,10 @@ class Command(BaseCommand):
     def _report(self, result: SeedResult) -> None:
         self.stdout.write(
             self.style.SUCCESS(
-                f"Data demo dibuat dalam {result.seconds:.1f} detik: {result.kpm:,} KPM, "
-                f"{result.anggota:,} anggota, {result.pendamping:,} pendamping, "
-                f"{result.desil:,} riwayat desil, {result.assessment:,} asesmen ekonomi."
+                f"Data demo dibuat dalam {result.seconds:.1f} detik: {ribuan(result.kpm)} KPM, "
+                f"{ribuan(result.anggota)} anggota, {ribuan(result.pendamping)} pendamping, "
+                f"{ribuan(result.desil)} riwayat desil, "
+                f"{ribuan(result.assessment)} asesmen ekonomi."
             )
         )
         if result.kept_logins:
