@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bench.common import Measurement, timer
+from kpm.demo.households import (
+    ANGGOTA_COLUMNS,
+    ASSESSMENT_COLUMNS,
+    DESIL_COLUMNS,
+    KPM_COLUMNS,
+    KecamatanRows,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 SEED = 1
 TODAY = date(2026, 11, 24)  # fixed, so every run builds the same rows
@@ -82,21 +93,17 @@ def orm_baseline(count: int) -> tuple[int, float]:
     return plan.kpm_count, elapsed[0]
 
 
-def _bulk_create(rows) -> None:
-    from kpm.demo.households import (
-        ANGGOTA_COLUMNS,
-        ASSESSMENT_COLUMNS,
-        DESIL_COLUMNS,
-        KPM_COLUMNS,
-    )
+def _bulk_create(rows: KecamatanRows) -> None:
     from kpm.models import Anggota, DesilHistory, Kpm
     from pendamping.models import EconomicAssessment
 
-    for model, columns, part in (
-        (Kpm, KPM_COLUMNS, rows.kpm),
-        (Anggota, ANGGOTA_COLUMNS, rows.anggota),
-        (DesilHistory, DESIL_COLUMNS, rows.desil),
-        (EconomicAssessment, ASSESSMENT_COLUMNS, rows.assessment),
-    ):
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in part]
-        model.objects.bulk_create(objects, batch_size=2_000)
+    _objects(Kpm, KPM_COLUMNS, rows.kpm)
+    _objects(Anggota, ANGGOTA_COLUMNS, rows.anggota)
+    _objects(DesilHistory, DESIL_COLUMNS, rows.desil)
+    _objects(EconomicAssessment, ASSESSMENT_COLUMNS, rows.assessment)
+
+
+def _objects(model: type[Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Model instances from generated rows, inserted with bulk_create."""
+    objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+    model._default_manager.bulk_create(objects, batch_size=2_000)

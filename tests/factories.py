@@ -58,7 +58,7 @@ def fake(provider: str, **kwargs) -> factory.Faker:
     return factory.Faker(provider, locale=LOCALE, **kwargs)
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     """A pendamping login by default; traits give the other roles with a fitting scope."""
 
     class Meta:
@@ -79,7 +79,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class PendampingFactory(DjangoModelFactory):
+class PendampingFactory(DjangoModelFactory[Pendamping]):
     """A pendamping of Kota Kediri; pass desa_served=[codes] to set the desa they serve."""
 
     class Meta:
@@ -95,7 +95,7 @@ class PendampingFactory(DjangoModelFactory):
             self.desa_served.set(extracted)
 
 
-class KpmFactory(DjangoModelFactory):
+class KpmFactory(DjangoModelFactory[Kpm]):
     """A KPM in `desa_code`; its kecamatan, kabupaten and provinsi codes follow from it."""
 
     class Meta:
@@ -124,7 +124,7 @@ class KpmFactory(DjangoModelFactory):
         return kpm
 
 
-class AnggotaFactory(DjangoModelFactory):
+class AnggotaFactory(DjangoModelFactory[Anggota]):
     """A member whose NIK matches their kecamatan, birth date and sex. Trait `pengurus`
     makes her the wife who receives the money."""
 
@@ -152,7 +152,7 @@ class AnggotaFactory(DjangoModelFactory):
     )
 
 
-class EconomicAssessmentFactory(DjangoModelFactory):
+class EconomicAssessmentFactory(DjangoModelFactory[EconomicAssessment]):
     class Meta:
         model = EconomicAssessment
 
@@ -166,7 +166,7 @@ class EconomicAssessmentFactory(DjangoModelFactory):
     source = AssessmentSource.VISIT
 
 
-class DesilHistoryFactory(DjangoModelFactory):
+class DesilHistoryFactory(DjangoModelFactory[DesilHistory]):
     class Meta:
         model = DesilHistory
 

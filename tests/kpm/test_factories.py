@@ -89,7 +89,7 @@ def test_serial_counter_skips_numbers_already_taken():
 
 @pytest.mark.django_db
 def test_kpm_factory_takes_region_codes_from_its_desa():
-    kpm = KpmFactory(desa_code="35.06.01.2001")
+    kpm = KpmFactory.create(desa_code="35.06.01.2001")
 
     assert (kpm.desa_id, kpm.kecamatan_code) == ("35.06.01.2001", "35.06.01")
     assert (kpm.kabupaten_code, kpm.provinsi_code) == ("35.06", "35")
@@ -100,7 +100,7 @@ def test_kpm_factory_takes_region_codes_from_its_desa():
 @pytest.mark.django_db
 @pytest.mark.parametrize("sex", ["L", "P"])
 def test_anggota_factory_makes_members_that_pass_model_validation(sex):
-    kpm = KpmFactory(desa_code="35.71.03.1004")
+    kpm = KpmFactory.create(desa_code="35.71.03.1004")
     members = AnggotaFactory.create_batch(5, kpm=kpm, jenis_kelamin=sex, hubungan="anak")
 
     for member in members:
@@ -112,7 +112,7 @@ def test_anggota_factory_makes_members_that_pass_model_validation(sex):
 
 @pytest.mark.django_db
 def test_pengurus_trait_makes_the_wife_the_recipient():
-    member = AnggotaFactory(pengurus=True)
+    member = AnggotaFactory.create(pengurus=True)
 
     assert (member.is_pengurus, member.hubungan, member.jenis_kelamin) == (True, "istri", "P")
 
@@ -130,7 +130,7 @@ def test_pengurus_trait_makes_the_wife_the_recipient():
     ],
 )
 def test_user_factory_roles_fit_their_scope_and_can_log_in(traits, role, scope):
-    user = UserFactory(**traits)
+    user = UserFactory.create(**traits)
 
     user.full_clean()
     assert (user.role, user.scope_region_code) == (role, scope)
@@ -139,7 +139,7 @@ def test_user_factory_roles_fit_their_scope_and_can_log_in(traits, role, scope):
 
 @pytest.mark.django_db
 def test_pendamping_factory_serves_the_given_desa():
-    pendamping = PendampingFactory(desa_served=["35.71.01.1001", "35.71.01.1002"])
+    pendamping = PendampingFactory.create(desa_served=["35.71.01.1001", "35.71.01.1002"])
 
     assert pendamping.user.role == Role.PENDAMPING
     assert sorted(pendamping.desa_served.values_list("code", flat=True)) == [
@@ -150,9 +150,11 @@ def test_pendamping_factory_serves_the_given_desa():
 
 @pytest.mark.django_db
 def test_assessment_and_desil_factories_attach_to_a_kpm():
-    kpm = KpmFactory()
-    assessment = EconomicAssessmentFactory(kpm=kpm, household_income=2_400_000, member_count=3)
-    history = DesilHistoryFactory(kpm=kpm, desil=5)
+    kpm = KpmFactory.create()
+    assessment = EconomicAssessmentFactory.create(
+        kpm=kpm, household_income=2_400_000, member_count=3
+    )
+    history = DesilHistoryFactory.create(kpm=kpm, desil=5)
 
     assert assessment.income_per_member == 800_000
     assert list(kpm.desil_history.all()) == [history]

@@ -216,7 +216,8 @@ def test_each_kpm_has_exactly_one_pengurus_and_children_at_school_fit_their_age(
                 low, high = SCHOOL_AGES[m.jenjang_sekolah]
                 assert low <= age(m.tanggal_lahir) <= high, (m.nik, m.jenjang_sekolah)
             if m.hamil:
-                assert m.jenis_kelamin == "P" and m.perkiraan_lahir > TODAY
+                assert m.jenis_kelamin == "P"
+                assert m.perkiraan_lahir is not None and m.perkiraan_lahir > TODAY
 
 
 @pytest.mark.django_db
@@ -301,14 +302,14 @@ def test_if_empty_leaves_a_database_with_kpm_alone(world):
 @pytest.mark.django_db
 def test_ids_of_deleted_rows_are_not_handed_out_again():
     seed("--kpm", "300")
-    highest = Kpm.objects.order_by("-pk").values_list("pk", flat=True).first()
+    highest = max(Kpm.objects.values_list("pk", flat=True))
     Anggota.objects.all().delete()
     DesilHistory.objects.all().delete()
     EconomicAssessment.objects.all().delete()
     Kpm.objects.all().delete()
     seed("--kpm", "300")
 
-    assert Kpm.objects.order_by("pk").values_list("pk", flat=True).first() > highest
+    assert min(Kpm.objects.values_list("pk", flat=True)) > highest
 
 
 @pytest.mark.django_db
@@ -337,6 +338,7 @@ def test_kpm_spread_over_several_kabupaten_stay_with_their_own_pendamping():
     )
     assert sum(by_kabupaten.values()) == 900 and by_kabupaten["35.06"] > by_kabupaten["35.71"]
     for kpm in Kpm.objects.exclude(status=KpmStatus.WAITING).select_related("pendamping"):
+        assert kpm.pendamping is not None
         assert kpm.pendamping.kabupaten_id == kpm.kabupaten_code
         assert kpm.pendamping.desa_served.filter(code=kpm.desa_id).exists()
         assert kpm.kpm_id.startswith(kpm.kabupaten_code.replace(".", "") + "-")
@@ -386,14 +388,17 @@ def test_mix_has_kpm_in_pkh_for_five_years_or_more_and_recent_ones(seeded):
         .aggregate(first=Min("pkh_entry_date"), last=Max("pkh_entry_date"))
         .values()
     )
-    assert first >= date(2015, 1, 1) and last <= date(2025, 12, 31)
+    assert first is not None and first >= date(2015, 1, 1)
+    assert last is not None and last <= date(2025, 12, 31)
 
 
 def test_mix_has_desil_above_four_and_desil_changes(seeded):
     assert Kpm.objects.filter(desil__gt=4).exists()
     assert set(Kpm.objects.values_list("desil", flat=True)) <= set(range(1, 7))
-    paths = defaultdict(list)
-    for kpm_id, desil in DesilHistory.objects.order_by("recorded_on").values_list("kpm", "desil"):
+    paths: dict[int, list[int]] = defaultdict(list)
+    for kpm_id, desil in DesilHistory.objects.order_by("recorded_on").values_list(
+        "kpm_id", "desil"
+    ):
         paths[kpm_id].append(desil)
     assert any(len(set(path)) > 1 for path in paths.values())
     current = dict(Kpm.objects.filter(pk__in=paths).values_list("pk", "desil"))
