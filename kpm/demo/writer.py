@@ -14,11 +14,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils.translation import gettext as _
 
 from kpm.demo.households import (
@@ -67,7 +69,13 @@ class SeedResult:
     users: int = 0
     seconds: float = 0.0
     kept_logins: tuple[str, ...] = ()
-    plan: SeedPlan | None = field(default=None, repr=False)
+
+    def add(self, counts: Sequence[int]) -> None:
+        """Count one kecamatan's rows, in HOUSEHOLD_TABLES order."""
+        self.kpm += counts[0]
+        self.anggota += counts[1]
+        self.desil += counts[2]
+        self.assessment += counts[3]
 
 
 def ribuan(number: int) -> str:
@@ -87,14 +95,21 @@ def copy_rows(rows: Sequence[tuple]) -> str:
     ])  # fmt: skip
 
 
-def render_kecamatan(task: tuple[int, date, KecamatanPlan, NamePools]) -> list[tuple[str, int]]:
-    """One kecamatan's households as COPY text per household table, with row counts."""
+class Rendered(NamedTuple):
+    """One kecamatan's households as COPY text and row count, per HOUSEHOLD_TABLES entry."""
+
+    texts: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
+def render_kecamatan(task: tuple[int, date, KecamatanPlan, NamePools]) -> Rendered:
+    """Generate one kecamatan and render it as COPY text (runs in a worker process)."""
     rows = generate_kecamatan(*task)
     parts = (rows.kpm, rows.anggota, rows.desil, rows.assessment)
-    return [(copy_rows(part), len(part)) for part in parts]
+    return Rendered(tuple(copy_rows(part) for part in parts), tuple(map(len, parts)))
 
 
-def _rendered(plan: SeedPlan, pools: NamePools, workers: int) -> Iterator[list[tuple[str, int]]]:
+def _rendered(plan: SeedPlan, pools: NamePools, workers: int) -> Iterator[Rendered]:
     """Rendered kecamatan in plan order, from worker processes when `workers` > 0."""
     tasks = [(plan.seed, plan.today, k, pools) for k in plan.kecamatan if k.kpm_count]
     if workers <= 0:
@@ -105,46 +120,54 @@ def _rendered(plan: SeedPlan, pools: NamePools, workers: int) -> Iterator[list[t
         yield from pool.imap(render_kecamatan, tasks)
 
 
-def _copy(cursor, table: str, columns: Sequence[str], text: str) -> None:
+def _copy(cursor: CursorWrapper, table: str, columns: Sequence[str], text: str) -> None:
     if text:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         cursor.copy_expert(sql, io.StringIO(text), 1 << 20)
 
 
-def _write_households(cursor, plan, pools, workers, result, progress) -> None:
-    """Households in chunks of about CHUNK_KPM, one COPY per table per chunk."""
+def _write_households(
+    cursor: CursorWrapper,
+    plan: SeedPlan,
+    pools: NamePools,
+    workers: int,
+    result: SeedResult,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Households in rounds of about CHUNK_KPM, one COPY per table per round."""
     buffers: list[list[str]] = [[] for _ in HOUSEHOLD_TABLES]
     pending = 0
     started = time.perf_counter()
     for rendered in _rendered(plan, pools, workers):
-        for buffer, (text, _rows) in zip(buffers, rendered, strict=True):
+        for buffer, text in zip(buffers, rendered.texts, strict=True):
             buffer.append(text)
-        pending += rendered[0][1]
-        result.kpm += rendered[0][1]
-        result.anggota += rendered[1][1]
-        result.desil += rendered[2][1]
-        result.assessment += rendered[3][1]
+        result.add(rendered.counts)
+        pending += rendered.counts[0]
         if pending >= CHUNK_KPM:
             _flush(cursor, buffers)
             pending = 0
             if progress:
-                elapsed = time.perf_counter() - started
+                seconds = time.perf_counter() - started
                 progress(
-                    _("%(n)s KPM ditulis (%(s).0f detik)") % {"n": ribuan(result.kpm), "s": elapsed}
+                    _("%(n)s KPM ditulis (%(s).0f detik)") % {"n": ribuan(result.kpm), "s": seconds}
                 )
     _flush(cursor, buffers)
 
 
-def _flush(cursor, buffers: list[list[str]]) -> None:
+def _flush(cursor: CursorWrapper, buffers: list[list[str]]) -> None:
     for (table, columns), buffer in zip(HOUSEHOLD_TABLES, buffers, strict=True):
         _copy(cursor, table, columns, "".join(buffer))
         buffer.clear()
 
 
-def _staff_rows(plan: SeedPlan, pools: NamePools, logins, password: str, stamp: str):
-    """User rows for every pendamping and each demo login, and the pendamping rows."""
+def _staff_rows(
+    plan: SeedPlan, pools: NamePools, logins: Sequence[DemoLogin], password: str, stamp: str
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows for users (every pendamping, then each demo login), pendamping and desa served."""
     rng = random.Random(f"{plan.seed}:pendamping")
-    users, staff, served = [], [], []
+    users: list[tuple] = []
+    staff: list[tuple] = []
+    served: list[tuple] = []
     for p in plan.pendamping:
         male = rng.random() < 0.5
         first = pools.male_first if male else pools.female_first
@@ -163,11 +186,19 @@ def _staff_rows(plan: SeedPlan, pools: NamePools, logins, password: str, stamp: 
     return users, staff, served
 
 
-def write_staff(cursor, plan: SeedPlan, pools: NamePools, logins, result: SeedResult) -> None:
+def write_staff(
+    cursor: CursorWrapper,
+    plan: SeedPlan,
+    pools: NamePools,
+    logins: Sequence[DemoLogin],
+    result: SeedResult,
+) -> None:
     """Users for every pendamping and demo login, the pendamping and the desa they serve."""
     stamp = f"{plan.today.isoformat()} 00:00:00+07"
-    # One hash for every demo user: hashing is deliberately slow, and they share a password.
-    users, staff, served = _staff_rows(plan, pools, logins, make_password(DEMO_PASSWORD), stamp)
+    # One hash for every demo user (hashing is slow on purpose), salted by the seed so the
+    # same seed writes the same rows; the password is public anyway.
+    password = make_password(DEMO_PASSWORD, salt=f"pkhdemo{plan.seed}")
+    users, staff, served = _staff_rows(plan, pools, logins, password, stamp)
     _copy(cursor, "pengguna_user", USER_COLUMNS, copy_rows(users))
     _copy(cursor, "pendamping_pendamping", PENDAMPING_COLUMNS, copy_rows(staff))
     _copy(cursor, "pendamping_pendamping_desa_served", DESA_SERVED_COLUMNS, copy_rows(served))
@@ -194,21 +225,16 @@ def kabupaten_desa(kabupaten: Sequence[str]) -> dict[str, list[str]]:
 def _refuse_if_seeded(kabupaten: Sequence[str]) -> None:
     from kpm.models import Kpm
 
-    seeded = sorted(
-        set(
-            Kpm.objects.filter(kabupaten_code__in=kabupaten).values_list(
-                "kabupaten_code", flat=True
-            )
-        )
-    )
-    if seeded:
+    seeded = Kpm.objects.filter(kabupaten_code__in=kabupaten).values_list("kabupaten_code")
+    codes = sorted({code for (code,) in seeded.distinct()})
+    if codes:
         raise SeedRefused(
             _("Sudah ada KPM di %(codes)s; data demo hanya diisi ke kabupaten/kota yang kosong.")
-            % {"codes": ", ".join(seeded)}
+            % {"codes": ", ".join(codes)}
         )
 
 
-def max_ids(cursor) -> IdBase:
+def max_ids(cursor: CursorWrapper) -> IdBase:
     """The highest user, pendamping and KPM ids ever handed out: rows in use, or the id
     sequence when it has gone further, so no id of a deleted row (named in the audit
     trail) is given to a new one."""
@@ -220,7 +246,7 @@ def max_ids(cursor) -> IdBase:
     return IdBase(user=values[0], pendamping=values[1], kpm=values[2])
 
 
-def _taken_niks(cursor, kabupaten: Sequence[str]) -> dict[str, frozenset[str]]:
+def _taken_niks(cursor: CursorWrapper, kabupaten: Sequence[str]) -> dict[str, frozenset[str]]:
     """NIKs already registered in these kabupaten, by kecamatan code, so none is reused."""
     taken: dict[str, set[str]] = {}
     for code in kabupaten:
@@ -281,12 +307,12 @@ def demo_seed(
         cursor.execute(f"LOCK TABLE {', '.join(SEQUENCED)} IN SHARE ROW EXCLUSIVE MODE")
         # Checked per COPY, not queued to commit: millions of queued checks cost memory.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        result.plan = seed_plan(
+        plan = seed_plan(
             seed=seed, today=today, kpm=kpm, desa_by_kabupaten=desa, ids=max_ids(cursor),
             lead_username=DEMO_PENDAMPING if lead_free else None,
             taken_niks=_taken_niks(cursor, kabupaten),
         )  # fmt: skip
-        _write_plan(cursor, result.plan, logins, workers, result, progress)
+        _write_plan(cursor, plan, logins, workers, result, progress)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(ANALYZED)}")
@@ -294,7 +320,14 @@ def demo_seed(
     return result
 
 
-def _write_plan(cursor, plan: SeedPlan, logins, workers, result, progress) -> None:
+def _write_plan(
+    cursor: CursorWrapper,
+    plan: SeedPlan,
+    logins: Sequence[DemoLogin],
+    workers: int | None,
+    result: SeedResult,
+    progress: Callable[[str], None] | None,
+) -> None:
     """Staff, then households, then move each id sequence past the ids written."""
     _refuse_taken_usernames(plan)
     pools = name_pools(plan.seed)
@@ -304,10 +337,10 @@ def _write_plan(cursor, plan: SeedPlan, logins, workers, result, progress) -> No
     tables = [table for table, _columns in HOUSEHOLD_TABLES]
     with bulk_load(cursor, tables) if bulk else contextlib.nullcontext():
         _write_households(cursor, plan, pools, chosen, result, progress)
-    for table in SEQUENCED:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"  # noqa: S608
-        )
+    for table in SEQUENCED:  # constant table names, never user input
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        last = f"greatest(max(id), pg_sequence_last_value({sequence}))"
+        cursor.execute(f"SELECT setval({sequence}, {last}) FROM {table}")  # noqa: S608
 
 
 SECONDARY_INDEXES = """
@@ -333,7 +366,7 @@ ORDER BY t.relname, c.conname
 
 
 @contextlib.contextmanager
-def bulk_load(cursor, tables: Sequence[str]) -> Iterator[None]:
+def bulk_load(cursor: CursorWrapper, tables: Sequence[str]) -> Iterator[None]:
     """Drop the secondary indexes and foreign keys of `tables`, then put them back: building
     an index once and checking a key with one join beats doing it row by row (PostgreSQL
     manual, "Populating a Database"). Inside the caller's transaction, so a failure

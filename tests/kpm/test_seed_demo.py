@@ -67,7 +67,7 @@ def members_by_kpm() -> dict[int, list[Anggota]]:
 
 
 def table_digest() -> str:
-    """Every seeded row except generated member ids and the salted password hash."""
+    """Every seeded row except the ids the database gave members, desil and assessments."""
     queries = [
         "SELECT * FROM kpm_kpm ORDER BY id",
         "SELECT kpm_id, nik, nama, jenis_kelamin, tanggal_lahir, hubungan, is_pengurus, hamil, "
@@ -77,7 +77,7 @@ def table_digest() -> str:
         "SELECT kpm_id, assessed_on, household_income, member_count, stable_income, "
         "business_status, housing_condition, created_by_id FROM pendamping_economicassessment "
         "ORDER BY 1, 2",
-        "SELECT id, username, first_name, last_name, role, scope_region_code, is_staff, "
+        "SELECT id, password, username, first_name, last_name, role, scope_region_code, is_staff, "
         "is_superuser FROM pengguna_user ORDER BY id",
         "SELECT * FROM pendamping_pendamping ORDER BY id",
         "SELECT pendamping_id, desa_id FROM pendamping_pendamping_desa_served ORDER BY 1, 2",
