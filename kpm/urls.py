@@ -1,4 +1,14 @@
 from django.urls import path
 
+from kpm import views
+
 app_name = "kpm"
-urlpatterns: list = []
+urlpatterns = [
+    path("impor/", views.import_upload, name="import_upload"),
+    path("impor/contoh.csv", views.import_sample, name="import_sample"),
+    path("impor/<int:pk>/", views.import_detail, name="import_detail"),
+    path("impor/<int:pk>/konfirmasi/", views.import_confirm, name="import_confirm"),
+    path("impor/<int:pk>/batal/", views.import_cancel, name="import_cancel"),
+    path("impor/<int:pk>/kemajuan/", views.import_progress, name="import_progress"),
+    path("impor/<int:pk>/kesalahan.csv", views.import_errors_csv, name="import_errors_csv"),
+]
