@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kpm.models import ImportJob, ImportStatus, Kpm
-from tests.kpm.importing_helpers import SAMPLE, sample_rows, to_csv
+from tests.kpm.importing_helpers import SAMPLE, rows_of, sample_rows, to_csv
 
 
 @pytest.fixture(autouse=True)
@@ -36,10 +36,15 @@ def test_dinsos_uploads_sees_the_check_report_then_confirms(client, world):
         ImportStatus.AWAITING, 11, world.dinsos_kota,
     )  # fmt: skip
     assert not Kpm.objects.filter(kpm_id__startswith="KDR-0").exists()  # nothing saved yet
-    page = client.get(job_url("import_detail", job)).content.decode()
+    response = client.get(job_url("import_detail", job))
+    page = response.content.decode()
     assert "Hasil pemeriksaan (belum disimpan)" in page
     assert "Simpan 2 KPM" in page
-    assert '<td class="num">3</td><td>KDR-000001</td><td>nik</td>' in page  # NIK of KDR-OWN
+    assert "1 KPM ditolak" in page
+    assert [(e.line, e.kpm_id, e.column) for e in response.context["errors"]] == [
+        (3, "KDR-000001", "nik")  # the NIK of KDR-OWN
+    ]
+    assert "sudah terdaftar sebagai anggota KPM KDR-OWN" in page
 
     response = client.post(job_url("import_confirm", job), follow=True)
 
@@ -154,18 +159,24 @@ def test_no_file_chosen_is_an_error(client, world):
 
 def test_error_table_shows_each_error_with_its_line_and_can_be_downloaded(client, world):
     rows = sample_rows()
-    rows[5]["desil"] = "0"  # line 7 of KDR-000002
+    for row in rows_of(rows, "KDR-000002"):  # lines 5-8; reported once, on its first line
+        row["desil"] = "0"
     client.force_login(world.admin)
     upload(client, to_csv(rows))
     job = ImportJob.objects.get()
 
-    page = client.get(job_url("import_detail", job)).content.decode()
+    response = client.get(job_url("import_detail", job))
     download = client.get(job_url("import_errors_csv", job)).content.decode("utf-8-sig")
 
-    assert '<td class="num">3</td><td>KDR-000001</td><td>nik</td>' in page
-    assert '<td class="num">7</td><td>KDR-000002</td><td>desil</td>' in page
+    shown = [(e.line, e.kpm_id, e.column) for e in response.context["errors"]]
+    assert shown == [(3, "KDR-000001", "nik"), (5, "KDR-000002", "desil")]
+    assert 'data-label="Baris">5</td>' in response.content.decode()
+    assert "Desil harus angka 1 sampai 10, bukan &#x27;0&#x27;." in response.content.decode()
     assert download.splitlines()[0] == "baris,kpm_id,kolom,alasan"
-    assert download.splitlines()[2].startswith("7,KDR-000002,desil,")
+    assert (
+        download.splitlines()[2]
+        == "5,KDR-000002,desil,\"Desil harus angka 1 sampai 10, bukan '0'.\""
+    )
 
 
 def test_large_file_runs_as_a_task_and_the_progress_partial_reports_it_done(
