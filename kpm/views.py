@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,13 +28,13 @@ SAMPLE_FILE = Path(__file__).resolve().parent / "importing" / "sample.csv"
 ERRORS_SHOWN = 500  # on the page; the CSV download has every stored error
 
 
-def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def importer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Only Dinsos officers and admins import; anyone else finds nothing here (404)."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role not in (Role.DINSOS, Role.ADMIN):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request.user, "role", None) not in (Role.DINSOS, Role.ADMIN):
             raise Http404
         return view(request, *args, **kwargs)
 
