@@ -132,6 +132,10 @@ class KecamatanRows:
     assessment: list[tuple] = field(default_factory=list)
 
 
+# Formatting a date costs more than generating it, and a run touches only some 40,000 days.
+_DAYS: dict[int, tuple[str, str, str]] = {}
+
+
 class Stream:
     """Everything one kecamatan's generation needs: its random stream and date helpers."""
 
@@ -146,16 +150,19 @@ class Stream:
         self.kks = SerialCounter()
         self.stamp = f"{today.isoformat()} 00:00:00+07"
         self.age_floor = [_years_before(today, n).toordinal() for n in range(121)]
-        self._iso: dict[int, str] = {}
+
+    def day(self, ordinal: int) -> tuple[str, str, str]:
+        """ISO text of a date ordinal and its DDMMYY in a man's and in a woman's NIK."""
+        parts = _DAYS.get(ordinal)
+        if parts is None:
+            day = date.fromordinal(ordinal)
+            parts = (day.isoformat(), nik_birth_part(day, "L"), nik_birth_part(day, "P"))
+            _DAYS[ordinal] = parts
+        return parts
 
     def iso(self, ordinal: int | None) -> str | None:
-        """ISO text of a date ordinal, cached: the same few thousand days recur."""
-        if ordinal is None:
-            return None
-        text = self._iso.get(ordinal)
-        if text is None:
-            text = self._iso[ordinal] = date.fromordinal(ordinal).isoformat()
-        return text
+        """ISO text of a date ordinal; None stays None."""
+        return None if ordinal is None else self.day(ordinal)[0]
 
     def between(self, low: int, high: int) -> int:
         """A whole number from `low` to `high` inclusive (randint without its slow checks)."""
@@ -413,10 +420,11 @@ def member_row(s: Stream, kpm_pk: int, p: Person) -> tuple:
         else (pools.female_first, pools.female_last)
     )
     nama = f"{s.item(first)} {s.item(last)}"
-    nik = s.niks.number(s.prefix + nik_birth_part(date.fromordinal(p.birth), p.sex))
+    born = s.day(p.birth)
+    nik = s.niks.number(s.prefix + (born[1] if p.sex == "L" else born[2]))
     status, changed = ("meninggal", s.iso(p.died_on)) if p.died_on else ("aktif", None)
     return (
-        kpm_pk, nik, nama, p.sex, s.iso(p.birth), p.hubungan, p.pengurus,
+        kpm_pk, nik, nama, p.sex, born[0], p.hubungan, p.pengurus,
         p.hamil_until is not None, s.iso(p.hamil_until), s.iso(p.delivered), p.jenjang,
         p.disabled, status, changed, s.stamp, s.stamp,
     )  # fmt: skip
@@ -424,8 +432,8 @@ def member_row(s: Stream, kpm_pk: int, p: Person) -> tuple:
 
 def no_kk(s: Stream) -> str:
     """A No KK issued in the kecamatan some day since 2010."""
-    issued = date.fromordinal(s.between(ISSUE_FROM, s.today))
-    return s.kks.number(f"{s.prefix}{issued:%d%m%y}")
+    issued = s.day(s.between(ISSUE_FROM, s.today))
+    return s.kks.number(s.prefix + issued[1])
 
 
 def alamat(s: Stream) -> str:

@@ -285,7 +285,7 @@ def default_workers(kpm_count: int) -> int:
     """Generator processes for a run of this size: none for a small run."""
     if kpm_count < PARALLEL_FROM:
         return 0
-    return max(1, min(2, (os.cpu_count() or 1) - 1))
+    return min(2, os.cpu_count() or 1)
 
 
 def demo_seed(
