@@ -354,3 +354,55 @@ def test_row_without_kpm_id_or_with_too_many_cells_is_reported(db):
     assert (2, "", "kpm_id") in where(report)
     assert (9, "KDR-000003", "-") in where(report)
     assert report.kpm_rejected == 1  # KDR-000003; KDR-000001's other rows are sound
+
+
+def test_command_imports_the_sample_then_reports_no_change(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, second = StringIO(), StringIO()
+    call_command("import_kpm", str(SAMPLE), stdout=first)
+    call_command("import_kpm", str(SAMPLE), stdout=second)
+
+    assert "KPM: 3 baru, 0 diubah, 0 tetap, 0 ditolak" in first.getvalue()
+    assert "Anggota: 11 baru, 0 diubah, 0 tetap" in first.getvalue()
+    assert "KPM: 0 baru, 0 diubah, 3 tetap, 0 ditolak" in second.getvalue()
+    assert "Anggota: 0 baru, 0 diubah, 11 tetap" in second.getvalue()
+    assert Kpm.objects.count() == 3
+
+
+def test_command_names_each_error_by_line_and_still_imports_good_kpm(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rows = sample_rows()
+    rows[0]["nik"] = "3571011005740000"  # serial 0000
+    for row in rows_of(rows, "KDR-000002"):
+        row["kode_desa"] = "35.71.03.9999"
+    rows[7]["pengurus"] = "1"
+    good = dict(rows[8], kpm_id="KDR-000004", no_kk="3571021107090004", nik="3571024703860019")
+    path = tmp_path / "salah.csv"
+    path.write_bytes(to_csv([*rows, good]))
+    out = StringIO()
+
+    call_command("import_kpm", str(path), "--dry-run", stdout=out)
+    call_command("import_kpm", str(path), stdout=out)
+
+    text = out.getvalue()
+    assert "Uji coba: tidak ada yang disimpan." in text
+    assert "baris 2 (KPM KDR-000001, nik): 4 angka terakhir NIK tidak boleh 0000." in text
+    assert "baris 5 (KPM KDR-000002, kode_desa): Kode desa '35.71.03.9999'" in text
+    assert "baris 10 (KPM KDR-000003, pengurus): Pengurus lebih dari satu (baris 9, 10)" in text
+    assert list(Kpm.objects.values_list("kpm_id", flat=True)) == ["KDR-000004"]
+
+
+def test_command_refuses_an_unreadable_file(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="tidak dapat dibaca"):
+        call_command("import_kpm", str(tmp_path / "tidak-ada.csv"))
+    with pytest.raises(CommandError, match="Kolom wajib tidak ada"):
+        (tmp_path / "a.csv").write_text("kpm_id\nKDR-1\n")
+        call_command("import_kpm", str(tmp_path / "a.csv"))
