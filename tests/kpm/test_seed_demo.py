@@ -322,6 +322,13 @@ def test_a_kabupaten_that_already_has_kpm_is_refused():
 
 
 @pytest.mark.django_db
+def test_reference_date_before_2020_is_refused():
+    with pytest.raises(CommandError, match="2020-01-01"):
+        call_command("seed_demo", "--today", "2019-12-31", stdout=StringIO())
+    assert not Kpm.objects.exists()
+
+
+@pytest.mark.django_db
 def test_unknown_kabupaten_is_refused():
     with pytest.raises(CommandError, match=r"99\.99"):
         seed("--kpm", "10", "--kabupaten", "99.99")
@@ -426,3 +433,36 @@ def test_mix_has_graduated_exited_and_waiting_kpm(seeded):
     assert statuses == set(KpmStatus.values)
     assert not Kpm.objects.filter(status=KpmStatus.WAITING, pendamping__isnull=False).exists()
     assert all(level in SchoolLevel.values for level in SCHOOL_AGES)
+
+
+# print_demo_logins
+
+
+def print_logins() -> str:
+    out = StringIO()
+    call_command("print_demo_logins", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_print_demo_logins_lists_each_login_with_role_scope_and_password():
+    seed("--kpm", "300")
+    User.objects.filter(username="kemensos").update(password="changed")
+
+    lines = print_logins().splitlines()
+
+    assert lines[0] == "Buka http://127.0.0.1:8000/"
+    table = {line.split()[0]: line for line in lines[2:]}
+    assert set(table) == set(DEMO_USERNAMES)
+    assert (
+        "Dinas Sosial" in table["dinsos.kediri"] and "35.71 KOTA KEDIRI" in table["dinsos.kediri"]
+    )
+    assert "35 JAWA TIMUR" in table["kemensos.jatim"] and DEMO_PASSWORD in table["admin"]
+    assert "(sudah diubah)" in table["kemensos"] and DEMO_PASSWORD not in table["kemensos"]
+
+
+@pytest.mark.django_db
+def test_print_demo_logins_says_how_to_seed_when_there_are_none():
+    output = print_logins()
+
+    assert "http://127.0.0.1:8000/" in output and "seed_demo" in output

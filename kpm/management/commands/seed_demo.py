@@ -19,11 +19,17 @@ def jakarta_today() -> date:
     return timezone.now().astimezone(ZoneInfo("Asia/Jakarta")).date()
 
 
+EARLIEST_TODAY = date(2020, 1, 1)  # entries start in 2015; a 5-year case needs 2020 or later
+
+
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"Tanggal harus YYYY-MM-DD, bukan {value!r}.") from exc
+    if day < EARLIEST_TODAY:
+        raise CommandError(f"Tanggal acuan paling awal {EARLIEST_TODAY.isoformat()}.")
+    return day
 
 
 class Command(BaseCommand):
