@@ -106,9 +106,9 @@ def _insert_kpm(
     """COPY new KPM straight into their table, then read back their ids."""
     if not records:
         return
-    extra = (KpmStatus.ACTIVE.value, audit.now, audit.now)
-    rows = ((*_kpm_row(r), *extra) for r in records)
-    copy_into(cursor, KPM_TABLE, [*_names(KPM_COLUMNS), *STAMPED], rows)
+    stamps = (KpmStatus.ACTIVE.value, audit.now, audit.now)
+    columns = [*_names(KPM_COLUMNS), *STAMPED]
+    copy_into(cursor, KPM_TABLE, columns, map(_kpm_row, records), constants=stamps)
     cursor.execute(
         f"SELECT kpm_id, id FROM {KPM_TABLE} WHERE kpm_id = ANY(%s)", [[r.kpm_id for r in records]]
     )
@@ -167,9 +167,9 @@ def _insert_anggota(
     if not new:
         return
     columns = ("kpm_id", "nik", *MEMBER_FIELDS, *STAMPED)
-    extra = (MemberStatus.ACTIVE.value, audit.now, audit.now)
-    rows = ((kpm_pks[kpm_id], m.nik, *m.values, *extra) for kpm_id, m in new)
-    copy_into(cursor, ANGGOTA_TABLE, columns, rows)
+    stamps = (MemberStatus.ACTIVE.value, audit.now, audit.now)
+    rows = ((kpm_pks[kpm_id], m.nik, *m.values) for kpm_id, m in new)
+    copy_into(cursor, ANGGOTA_TABLE, columns, rows, constants=stamps)
     cursor.execute(
         f"SELECT nik, id FROM {ANGGOTA_TABLE} WHERE nik = ANY(%s)", [[m.nik for _k, m in new]]
     )

@@ -43,10 +43,16 @@ def copy_temp(
 
 
 def copy_into(
-    cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    cursor: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    constants: Sequence[Any] = (),
 ) -> None:
-    """COPY `rows` into `columns` of `table`."""
+    """COPY `rows` into `columns` of `table`; `constants` fill the last columns of every row."""
+    tail = "".join("\t" + copy_text(value) for value in constants) + "\n"
     buffer = io.StringIO()
-    buffer.writelines("\t".join(map(copy_text, row)) + "\n" for row in rows)
+    buffer.writelines("\t".join(map(copy_text, row)) + tail for row in rows)
     buffer.seek(0)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
