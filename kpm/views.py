@@ -131,8 +131,13 @@ def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("baris"), _("kpm_id"), _("kolom"), _("alasan")])
     for error in ImportReport.from_json(job.report).errors:
-        writer.writerow([error.line, error.kpm_id, error.column, error.reason])
+        writer.writerow([error.line, _inert(error.kpm_id), _inert(error.column), error.reason])
     return response
+
+
+def _inert(cell: str) -> str:
+    """A cell copied from an uploaded file, kept from being run as a spreadsheet formula."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 @importer_required

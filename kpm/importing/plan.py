@@ -97,11 +97,11 @@ def _plan_kpm(plan: Plan, record: KpmRecord, existing: Existing) -> None:
         plan.desil_changes += 1
     pengurus_nik = next(m.nik for m in record.members if m.values[PENGURUS_INDEX])
     in_file = {m.nik for m in record.members}
-    for pk, nik, _nama in existing.pengurus.get(current.pk, []):
+    for pk, nik, nama in existing.pengurus.get(current.pk, []):
         if nik != pengurus_nik:
             plan.pengurus_cleared.append(pk)
             if nik not in in_file:
-                plan.pengurus_cleared_only.append((pk, _nama))
+                plan.pengurus_cleared_only.append((pk, nama))
 
 
 def _plan_member(plan: Plan, kpm_id: str, member: MemberRecord, existing: Existing) -> None:
