@@ -14,11 +14,22 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 
 from kpm.demo import writer
-from kpm.demo.households import NIFAS_DAYS, POVERTY_LINE, generate_kecamatan
+from kpm.demo.households import POVERTY_LINE, generate_kecamatan
 from kpm.demo.logins import DEMO_PASSWORD, DEMO_USERNAMES
 from kpm.demo.names import name_pools
 from kpm.demo.plan import plan_counts, seed_plan
-from kpm.models import Anggota, DesilHistory, Kpm, KpmStatus, Relationship, SchoolLevel
+from kpm.demo.shapes import NIFAS_DAYS
+from kpm.models import (
+    Anggota,
+    DesilHistory,
+    DesilSource,
+    Kpm,
+    KpmStatus,
+    MemberStatus,
+    Relationship,
+    SchoolLevel,
+    Sex,
+)
 from kpm.rules import nik_mismatch, nik_problem, no_kk_problem
 from kpm.validators import kecamatan_prefixes
 from pendamping.models import AssessmentSource, BusinessStatus, EconomicAssessment, Pendamping
@@ -218,6 +229,22 @@ def test_each_kpm_has_exactly_one_pengurus_and_children_at_school_fit_their_age(
             if m.hamil:
                 assert m.jenis_kelamin == "P"
                 assert m.perkiraan_lahir is not None and m.perkiraan_lahir > TODAY
+
+
+@pytest.mark.django_db
+def test_every_seeded_value_is_one_of_the_model_choices():
+    seed("--kpm", "300")
+
+    def used(model, field: str) -> set[str]:
+        return set(model.objects.values_list(field, flat=True).distinct())
+
+    assert used(Anggota, "hubungan") <= set(Relationship.values)
+    assert used(Anggota, "jenjang_sekolah") == set(SchoolLevel.values)
+    assert used(Anggota, "jenis_kelamin") == set(Sex.values)
+    assert used(Anggota, "status") <= set(MemberStatus.values)
+    assert used(Kpm, "status") <= set(KpmStatus.values)
+    assert used(DesilHistory, "source") <= set(DesilSource.values)
+    assert used(EconomicAssessment, "business_status") <= set(BusinessStatus.values)
 
 
 @pytest.mark.django_db
