@@ -65,7 +65,8 @@ def render(results: dict[str, list], started: dt.datetime, options: argparse.Nam
         lines += [
             f"## {name}",
             "",
-            f"Run {started:%Y-%m-%d %H:%M} on commit {commit or 'uncommitted'}.",
+            f"Run {started:%Y-%m-%d %H:%M} (Asia/Jakarta) on commit {commit or 'uncommitted'}, "
+            f"{database_version()}, {machine()}.",
             "",
             "| benchmark | result | baseline (same run) | target | note |",
             "| --- | --- | --- | --- | --- |",
