@@ -35,8 +35,8 @@ def timer() -> Iterator[list[float]]:
 
 
 def use_scratch_database() -> None:
-    """Point Django at a fresh `<name>_bench` database on the configured server, migrated; each
-    benchmark loads what it needs (regions included). Call after django.setup() and before any query."""
+    """Point Django at a fresh `<name>_bench` database on the configured server, migrated.
+    Each benchmark loads what it needs, regions included. Call before any query."""
     import psycopg2
     from django.core.management import call_command
     from django.db import connections
