@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kpm.validators import validate_nik, validate_no_kk
-from pengguna.models import Role
-from pengguna.scoping import ScopedQuerySet, kpm_visibility
+from pengguna.scoping import ScopedQuerySet, import_job_visibility, kpm_visibility
 
 
 class KpmStatus(models.TextChoices):
@@ -201,18 +198,6 @@ class ImportStatus(models.TextChoices):
     DONE = "selesai", _("Selesai")
     FAILED = "gagal", _("Gagal")
     CANCELLED = "dibatalkan", _("Dibatalkan")
-
-
-def import_job_visibility(user: Any, *, path: str = "") -> Q:
-    """Import jobs a user may see: a Dinsos officer their own uploads, an admin every job."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    prefix = f"{path}__" if path else ""
-    if user.role == Role.ADMIN:
-        return Q()
-    if user.role == Role.DINSOS:
-        return Q(**{f"{prefix}uploaded_by": user})
-    return Q(pk__in=[])
 
 
 class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):

@@ -73,6 +73,18 @@ def pendamping_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     return NOTHING
 
 
+def import_job_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
+    """Import jobs a user may see: a Dinsos officer their own uploads, an admin every job."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    prefix = f"{path}__" if path else ""
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role == Role.DINSOS:
+        return Q(**{f"{prefix}uploaded_by": user})
+    return NOTHING
+
+
 class ScopedQuerySet(QuerySet[M]):
     """A queryset whose `visible_to(user)` applies the visibility rule named by `scope`."""
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from kpm.models import Anggota, Kpm, KpmStatus
@@ -149,3 +152,34 @@ def needs_service(name: str, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{name} is required in CI: {reason}")
     pytest.skip(f"{name} not available: {reason}")
+
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# A live server needs a transactional database, which is emptied after each test. The
+# region tables are loaded once per session (tests/conftest.py), so leave them out of the
+# apps whose tables are emptied; every other app is flushed as usual.
+LIVE_APPS = [app for app in settings.INSTALLED_APPS if app != "wilayah"]
+live_db = pytest.mark.django_db(transaction=True, available_apps=LIVE_APPS)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        needs_service("Chromium", "apt-get install -y chromium")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # A pendamping's phone asks for Indonesian; Chromium would otherwise send en-US.
+    return {**browser_context_args, "locale": "id-ID"}

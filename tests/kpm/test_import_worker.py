@@ -6,17 +6,15 @@ import os
 import time
 
 import pytest
-from django.conf import settings
 
 from kpm.importing.jobs import import_job_confirm, import_job_create
 from kpm.models import ImportJob, ImportStatus, Kpm
 from pengguna.models import Role
-from tests.conftest import make_user, needs_service
+from tests.conftest import live_db, make_user, needs_service
 from tests.kpm.importing_helpers import SAMPLE
 
 # The worker thread reads rows this test committed, so the database is transactional; it is
 # emptied afterwards, except the region tables loaded once per session.
-KEEP_REGIONS = [app for app in settings.INSTALLED_APPS if app != "wilayah"]
 
 
 def _broker_url() -> str:
@@ -73,7 +71,7 @@ def _wait_until_finished(job: ImportJob, seconds: float = 60) -> ImportJob:
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True, available_apps=KEEP_REGIONS)
+@live_db
 def test_confirmed_import_waits_for_and_runs_on_a_real_worker(celery_on_redis):
     from celery.contrib.testing.worker import start_worker
 
@@ -94,7 +92,7 @@ def test_confirmed_import_waits_for_and_runs_on_a_real_worker(celery_on_redis):
     assert Kpm.objects.filter(kpm_id__startswith="KDR-0").count() == 3
 
 
-@pytest.mark.django_db(transaction=True, available_apps=KEEP_REGIONS)
+@live_db
 def test_progress_is_visible_to_other_requests_while_the_import_is_still_open(monkeypatch):
     from django.db import connections
 

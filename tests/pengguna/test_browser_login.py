@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from tests.pengguna.conftest import live_db
+from tests.conftest import live_db
 
 PASSWORD = "rahasia-uji-123"  # tests.conftest.make_user
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
