@@ -31,7 +31,7 @@ def run(options) -> list[Measurement]:
         )
     with timer() as baseline:
         for model, objects in snapshot.items():
-            model.objects.bulk_create(objects, batch_size=5_000)
+            model._default_manager.bulk_create(objects, batch_size=5_000)  # type: ignore[arg-type]
     return [
         Measurement(
             name=f"load_wilayah, {rows:,} rows, first run",

@@ -16,7 +16,7 @@ class PendampingQuerySet(ScopedQuerySet["Pendamping"]):
 
 
 class Pendamping(models.Model):
-    """A facilitator of one kabupaten, serving some of its desa; their caseload is Kpm.pendamping."""
+    """A facilitator of one kabupaten, serving some of its desa; caseload: Kpm.pendamping."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pendamping_profile"
@@ -84,7 +84,9 @@ class EconomicAssessment(models.Model):
         ordering = ["kpm_id", "-assessed_on"]
         indexes = [models.Index(fields=["kpm", "-assessed_on"])]
         constraints = [
-            models.CheckConstraint(name="assessment_members_positive", condition=Q(member_count__gt=0)),
+            models.CheckConstraint(
+                name="assessment_members_positive", condition=Q(member_count__gt=0)
+            ),
             models.UniqueConstraint(
                 fields=["kpm", "assessed_on"],
                 condition=Q(source="import"),

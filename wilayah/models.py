@@ -105,4 +105,3 @@ class PovertyLine(models.Model):
     def __str__(self) -> str:
         where = self.provinsi_id or "nasional"
         return f"{where} {self.valid_from}: Rp{self.amount:,}"
-
