@@ -53,10 +53,13 @@ def celery_on_redis(settings, tmp_path):
 
 
 def _forget_connections(app) -> None:
-    """Drop the app's cached broker connections so the next use follows app.conf."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop every cached broker connection so the next use follows app.conf. The app's pool
+    is kombu's process-wide pool for that URL, so kombu's registries are cleared too, or a
+    later test would be handed the closed pool."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
