@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kpm.validators import validate_nik, validate_no_kk
 from pengguna.scoping import ScopedQuerySet, import_job_visibility, kpm_visibility
@@ -14,7 +15,7 @@ from pengguna.scoping import ScopedQuerySet, import_job_visibility, kpm_visibili
 class KpmStatus(models.TextChoices):
     ACTIVE = "aktif", _("Aktif")
     GRADUATED = "graduasi", _("Graduasi")
-    EXITED = "keluar", _("Keluar")
+    EXITED = "keluar", pgettext_lazy("status KPM", "Keluar")
     WAITING = "menunggu", _("Menunggu")
 
 
