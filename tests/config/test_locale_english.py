@@ -22,6 +22,7 @@ PLACEHOLDER = re.compile(
 @dataclass
 class Entry:
     msgid: str = ""
+    context: str | None = None
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
@@ -43,6 +44,8 @@ def parse_po(path: Path) -> list[Entry]:
                 entry.flags |= {flag.strip() for flag in line[2:].split(",")}
             elif line.startswith("#") or not line.strip():
                 continue
+            elif line.startswith("msgctxt "):
+                entry.context, target = _unquote(line[len("msgctxt ") :]), "context"
             elif line.startswith("msgid_plural "):
                 entry.msgid_plural, target = _unquote(line[len("msgid_plural ") :]), "plural"
             elif line.startswith("msgid "):
@@ -90,18 +93,20 @@ def test_plural_messages_have_both_english_forms():
         assert sorted(entry.msgstr) == [0, 1], entry.msgid
 
 
-@pytest.mark.parametrize("entry", MESSAGES, ids=lambda e: e.msgid[:40])
-def test_placeholders_survive_translation(entry):
-    expected = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
-    for text in entry.msgstr.values():
-        assert sorted(PLACEHOLDER.findall(text)) == expected
+def test_placeholders_survive_translation():
+    for entry in MESSAGES:
+        expected = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        for text in entry.msgstr.values():
+            assert sorted(PLACEHOLDER.findall(text)) == expected, entry.msgid
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
     with MO_FILE.open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)
     for entry in MESSAGES:
-        if entry.msgid_plural is None:
+        if entry.context is not None:
+            assert catalogue.pgettext(entry.context, entry.msgid) == entry.msgstr[0]
+        elif entry.msgid_plural is None:
             assert catalogue.gettext(entry.msgid) == entry.msgstr[0]
         else:
             assert catalogue.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0]
@@ -132,3 +137,15 @@ def test_the_login_page_is_english_after_the_switch(client):
     assert "Username" in page
     assert "Kata sandi" not in page
     assert ">Masuk<" not in page
+
+
+def test_kpm_status_keluar_is_not_the_sign_out_button():
+    from django.utils import translation
+
+    from kpm.models import KpmStatus
+
+    with translation.override("en"):
+        assert str(KpmStatus.EXITED.label) == "Exited"
+        assert translation.gettext("Keluar") == "Sign out"
+    with translation.override("id"):
+        assert str(KpmStatus.EXITED.label) == "Keluar"
