@@ -127,8 +127,21 @@ def _formset_saves(actor: Any, formset: Any, before: dict[Any, dict]) -> list[Au
     return events
 
 
+class ViewOnlyAdminMixin(admin.ModelAdmin):
+    """Records that are written by the system alone: shown, never added, edited or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """The trail is append-only: it can be read and searched, never added to, edited or removed."""
 
     list_display = (
@@ -156,15 +169,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("perubahan"))
     def changes_pretty(self, event: AuditEvent) -> str:

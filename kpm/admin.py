@@ -5,14 +5,12 @@ Lists show the NIK masked; the full number appears only on a member's change for
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from kpm.models import Anggota, DesilHistory, ImportJob, Kpm
 from kpm.rules import mask_nik
 from wilayah.admin import ProvinsiCodeFilter
@@ -129,7 +127,7 @@ class DesilHistoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Uploads are made and confirmed on the import page; here they can only be looked at."""
 
     list_display = ("original_name", "uploaded_by", "status", "row_count", "progress", "created_at")
@@ -137,12 +135,3 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ("status", "created_at")
     search_fields = ("original_name", "uploaded_by__username")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
