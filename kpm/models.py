@@ -49,6 +49,11 @@ class Kpm(models.Model):
         related_name="kpm",
         verbose_name=_("pendamping"),
     )
+    # Kept by the visit and commitment services, so the caseload filters and sorts on columns.
+    last_visit_on = models.DateField(_("kunjungan terakhir"), null=True, blank=True)
+    noncompliant = models.BooleanField(
+        _("tidak memenuhi komitmen"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

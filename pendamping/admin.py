@@ -1,4 +1,4 @@
-"""Admin for facilitators and economic assessments. Every change is audited (audit.admin)."""
+"""Admin for facilitators and their work. Every change to case data is audited (audit.admin)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
-from pendamping.models import EconomicAssessment, Pendamping
+from pendamping.models import (
+    CommitmentVerification,
+    EconomicAssessment,
+    P2k2Attendance,
+    P2k2Group,
+    P2k2Meeting,
+    P2k2Module,
+    P2k2Session,
+    Pendamping,
+    Visit,
+)
 
 
 @admin.register(Pendamping)
@@ -56,3 +66,77 @@ class EconomicAssessmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Visit)
+class VisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("kpm", "visited_on", "pendamping", "purposes", "created_at")
+    list_select_related = ("kpm", "pendamping__user")
+    list_filter = ("visited_on",)
+    search_fields = ("=kpm__kpm_id",)
+    autocomplete_fields = ("kpm", "pendamping")
+    readonly_fields = ("created_by", "created_at")
+    date_hierarchy = "visited_on"
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CommitmentVerification)
+class CommitmentVerificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "anggota",
+        "kpm",
+        "month",
+        "kind",
+        "attendance_pct",
+        "checkup_done",
+        "compliant",
+    )
+    list_select_related = ("anggota", "kpm")
+    list_filter = ("kind", "compliant", "month")
+    search_fields = ("=kpm__kpm_id",)
+    raw_id_fields = ("kpm", "anggota", "recorded_by")
+    show_full_result_count = False
+
+
+class P2k2SessionInline(admin.TabularInline):
+    model = P2k2Session
+    extra = 1
+
+
+@admin.register(P2k2Module)
+class P2k2ModuleAdmin(admin.ModelAdmin):
+    """The curriculum catalogue, editable: modules and their sessions."""
+
+    list_display = ("order", "name", "code")
+    list_display_links = ("name",)
+    inlines = [P2k2SessionInline]
+
+
+@admin.register(P2k2Group)
+class P2k2GroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "pendamping", "desa", "is_active")
+    list_select_related = ("pendamping__user", "desa")
+    list_filter = ("is_active",)
+    search_fields = ("name", "pendamping__user__username")
+    autocomplete_fields = ("pendamping", "desa", "members")
+
+
+class P2k2AttendanceInline(admin.TabularInline):
+    model = P2k2Attendance
+    extra = 0
+    autocomplete_fields = ("kpm",)
+
+
+@admin.register(P2k2Meeting)
+class P2k2MeetingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("group", "session", "scheduled_on", "status")
+    list_select_related = ("group", "session__module")
+    list_filter = ("status", "scheduled_on")
+    search_fields = ("group__name",)
+    autocomplete_fields = ("group",)
+    inlines = [P2k2AttendanceInline]

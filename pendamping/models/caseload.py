@@ -1,4 +1,5 @@
-"""Facilitators, the desa they serve, and economic assessments of their KPM."""
+"""Facilitators, the desa they serve (their caseload is Kpm.pendamping), and economic
+assessments of their KPM."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ class EconomicAssessment(models.Model):
     )
     housing_condition = models.CharField(_("kondisi rumah"), max_length=200, blank=True)
     source = models.CharField(_("sumber"), max_length=10, choices=AssessmentSource.choices)
+    visit = models.OneToOneField(
+        "pendamping.Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessment",
+        verbose_name=_("kunjungan"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

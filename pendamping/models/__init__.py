@@ -1,0 +1,36 @@
+"""Facilitators and their work: caseload, assessments, visits, commitments, P2K2."""
+
+from pendamping.models.caseload import (
+    AssessmentSource,
+    BusinessStatus,
+    EconomicAssessment,
+    Pendamping,
+)
+from pendamping.models.p2k2 import (
+    AttendanceStatus,
+    MeetingStatus,
+    P2k2Attendance,
+    P2k2Group,
+    P2k2Meeting,
+    P2k2Module,
+    P2k2Session,
+)
+from pendamping.models.visits import CommitmentKind, CommitmentVerification, Visit, VisitPurpose
+
+__all__ = [
+    "AssessmentSource",
+    "AttendanceStatus",
+    "BusinessStatus",
+    "CommitmentKind",
+    "CommitmentVerification",
+    "EconomicAssessment",
+    "MeetingStatus",
+    "P2k2Attendance",
+    "P2k2Group",
+    "P2k2Meeting",
+    "P2k2Module",
+    "P2k2Session",
+    "Pendamping",
+    "Visit",
+    "VisitPurpose",
+]
