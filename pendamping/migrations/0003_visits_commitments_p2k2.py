@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'verifikasi komitmen',
                 'ordering': ['-month', 'anggota_id'],
                 'indexes': [models.Index(fields=['kpm', '-month'], name='pendamping__kpm_id_bb6e06_idx')],
-                'constraints': [models.UniqueConstraint(fields=('anggota', 'month'), name='commitment_one_per_month'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='commitment_month_first_day'), models.CheckConstraint(condition=models.Q(models.Q(('attendance_pct__range', (0, 100)), ('checkup_done__isnull', True), ('kind', 'sekolah')), models.Q(('attendance_pct__isnull', True), ('checkup_done__isnull', False), ('kind', 'kesehatan')), _connector='OR'), name='commitment_fact_fits_kind')],
+                'constraints': [models.UniqueConstraint(fields=('anggota', 'month'), name='commitment_one_per_month'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='commitment_month_first_day'), models.CheckConstraint(condition=models.Q(models.Q(('attendance_pct__isnull', False), ('attendance_pct__range', (0, 100)), ('checkup_done__isnull', True), ('kind', 'sekolah')), models.Q(('attendance_pct__isnull', True), ('checkup_done__isnull', False), ('kind', 'kesehatan')), _connector='OR'), name='commitment_fact_fits_kind')],
             },
         ),
         migrations.AddConstraint(

@@ -115,7 +115,12 @@ class CommitmentVerification(models.Model):
             models.CheckConstraint(
                 name="commitment_fact_fits_kind",
                 condition=(
-                    Q(kind="sekolah", attendance_pct__range=(0, 100), checkup_done__isnull=True)
+                    Q(
+                        kind="sekolah",
+                        attendance_pct__isnull=False,  # NULL would pass the range test
+                        attendance_pct__range=(0, 100),
+                        checkup_done__isnull=True,
+                    )
                     | Q(kind="kesehatan", attendance_pct__isnull=True, checkup_done__isnull=False)
                 ),
             ),
