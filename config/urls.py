@@ -8,6 +8,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("pengguna.urls")),
     path("kpm/", include("kpm.urls")),
+    path("anggota/", include("kpm.urls_household")),
+    path("kunjungan/", include("pendamping.urls_visits")),
+    path("komitmen/", include("pendamping.urls_commitments")),
+    path("p2k2/", include("pendamping.urls_p2k2")),
 ]
 
 if settings.DEBUG:

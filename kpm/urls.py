@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kpm import views
+from kpm.views import imports as views
 
 app_name = "kpm"
 urlpatterns = [

@@ -24,7 +24,7 @@ from kpm.models import ImportJob, ImportStatus
 from pengguna.models import Role
 from pengguna.scoping import get_visible_or_404
 
-SAMPLE_FILE = Path(__file__).resolve().parent / "importing" / "sample.csv"
+SAMPLE_FILE = Path(__file__).resolve().parent.parent / "importing" / "sample.csv"
 ERRORS_SHOWN = 500  # on the page; the CSV download has every stored error
 
 

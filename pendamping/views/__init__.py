@@ -1,0 +1,1 @@
+"""Pendamping pages, one module per area: visits, commitments, P2K2."""
