@@ -1,0 +1,22 @@
+"""Reads of the programme policy."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+
+from graduasi.models import PolicyVersion
+from graduasi.rules import DEFAULT_POLICY, Policy
+
+POLICY_FIELDS = tuple(f.name for f in fields(Policy))
+
+
+def policy_from(version: PolicyVersion) -> Policy:
+    """The rules' view of one policy version."""
+    return Policy(**{name: getattr(version, name) for name in POLICY_FIELDS})
+
+
+def policy_on(d: date) -> Policy:
+    """The policy in force on a date: the latest version from on or before it, else the defaults."""
+    version = PolicyVersion.objects.filter(valid_from__lte=d).order_by("-valid_from").first()
+    return policy_from(version) if version is not None else DEFAULT_POLICY
