@@ -117,6 +117,14 @@ class P2k2ModuleAdmin(admin.ModelAdmin):
     inlines = [P2k2SessionInline]
 
 
+@admin.register(P2k2Session)
+class P2k2SessionAdmin(admin.ModelAdmin):
+    list_display = ("module", "number", "title")
+    list_select_related = ("module",)
+    list_filter = ("module",)
+    search_fields = ("title",)
+
+
 @admin.register(P2k2Group)
 class P2k2GroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "pendamping", "desa", "is_active")
@@ -140,3 +148,13 @@ class P2k2MeetingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("group__name",)
     autocomplete_fields = ("group",)
     inlines = [P2k2AttendanceInline]
+
+
+@admin.register(P2k2Attendance)
+class P2k2AttendanceAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("meeting", "kpm", "status")
+    list_select_related = ("meeting__group", "kpm")
+    list_filter = ("status",)
+    search_fields = ("=kpm__kpm_id",)
+    raw_id_fields = ("meeting", "kpm")
+    show_full_result_count = False
