@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 export DJANGO_DEBUG ?= true
 PORT ?= 8000
 
-.PHONY: run test check lint types bench setup demo clean-data worker beat
+.PHONY: run test check lint types bench setup demo clean-data worker beat messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -46,6 +46,11 @@ check: lint types test
 
 bench: setup
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Refresh locale/: the id catalogue mirrors the Indonesian source; en is translated by hand.
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages: $(STAMP)
+	$(PY) tools/messages.py
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker --loglevel=INFO
