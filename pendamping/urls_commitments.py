@@ -1,4 +1,8 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from pendamping.views import commitments as views
 
 app_name = "komitmen"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<str:kpm_id>/", views.commitment_grid_view, name="grid"),
+]

@@ -1,0 +1,225 @@
+"""Reads for the pendamping's commitment grid and P2K2 pages; each a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+
+from graduasi.rules import Member, Policy, member_component
+from graduasi.selectors import policy_on
+from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
+from pendamping.models import (
+    AttendanceStatus,
+    CommitmentKind,
+    CommitmentVerification,
+    MeetingStatus,
+    P2k2Attendance,
+    P2k2Group,
+    P2k2Meeting,
+    P2k2Module,
+    P2k2Session,
+    Pendamping,
+)
+from pendamping.rules import Commitment, commitment_owed, months_back
+from wilayah.models import Desa
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from pengguna.models import User
+
+HISTORY_MONTHS = 6
+
+
+# --- commitments -------------------------------------------------------------------------
+
+
+def member_facts(anggota: Anggota) -> Member:
+    """The facts graduasi.rules needs to find one member's component."""
+    return Member(
+        id=anggota.pk,
+        birth_date=anggota.tanggal_lahir,
+        sex=anggota.jenis_kelamin,
+        pregnant=anggota.hamil,
+        due_date=anggota.perkiraan_lahir,
+        delivered_on=anggota.tanggal_persalinan,
+        school_level=anggota.jenjang_sekolah,
+        severe_disability=anggota.disabilitas_berat,
+        active=anggota.status == MemberStatus.ACTIVE,
+    )
+
+
+def commitment_members(
+    kpm: Kpm, *, month: date, policy: Policy | None = None
+) -> list[tuple[Anggota, Commitment]]:
+    """The KPM's active members that owe a commitment in `month` (judged on its first day)."""
+    policy = policy or policy_on(month)
+    owed = []
+    for anggota in Anggota.objects.filter(kpm=kpm, status=MemberStatus.ACTIVE).order_by(
+        "tanggal_lahir", "id"
+    ):
+        component = member_component(member_facts(anggota), on=month, policy=policy)
+        kind = commitment_owed(component.value if component else None)
+        if kind is not None:
+            owed.append((anggota, kind))
+    return owed
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """One member's line of the grid: what they owe, this month's record, and the history."""
+
+    anggota: Anggota
+    kind: Commitment
+    current: CommitmentVerification | None
+    history: list[tuple[date, bool | None]]  # (month, compliant or None when not recorded)
+
+    @property
+    def kind_label(self) -> str:
+        return str(CommitmentKind(self.kind.value).label)
+
+
+def commitment_grid(kpm: Kpm, *, month: date) -> list[CommitmentRow]:
+    """The grid for one KPM and month, with the last HISTORY_MONTHS months per member."""
+    owed = commitment_members(kpm, month=month)
+    window = months_back(month, HISTORY_MONTHS)
+    recorded: dict[tuple[int, date], CommitmentVerification] = {
+        (cv.anggota_id, cv.month): cv
+        for cv in CommitmentVerification.objects.filter(
+            anggota__in=[anggota.pk for anggota, _kind in owed], month__range=(window[0], month)
+        )
+    }
+    rows = []
+    for anggota, kind in owed:
+        history = []
+        for m in window:
+            found = recorded.get((anggota.pk, m))
+            history.append((m, found.compliant if found else None))
+        rows.append(CommitmentRow(anggota, kind, recorded.get((anggota.pk, month)), history))
+    return rows
+
+
+def kpm_latest_verifications(kpm_id: int) -> list[tuple[date, bool]]:
+    """(month, compliant) of every verification in the KPM's most recent recorded month."""
+    latest = CommitmentVerification.objects.filter(kpm_id=kpm_id).aggregate(m=Max("month"))["m"]
+    if latest is None:
+        return []
+    rows = CommitmentVerification.objects.filter(kpm_id=kpm_id, month=latest)
+    return [(latest, compliant) for compliant in rows.values_list("compliant", flat=True)]
+
+
+# --- P2K2 --------------------------------------------------------------------------------
+
+
+def _pengurus_name() -> Subquery:
+    return Subquery(Anggota.objects.filter(kpm=OuterRef("pk"), is_pengurus=True).values("nama")[:1])
+
+
+def p2k2_session_total() -> int:
+    """How many sessions the whole P2K2 catalogue has."""
+    return P2k2Session.objects.count()
+
+
+def p2k2_groups_overview(user: User | AnonymousUser) -> QuerySet[P2k2Group]:
+    """The groups `user` may see, with member count, last held meeting and sessions held."""
+    held = Q(meetings__status=MeetingStatus.HELD)
+    return (
+        P2k2Group.objects.visible_to(user)
+        .select_related("desa", "pendamping__user")
+        .annotate(
+            member_count=Count("members", distinct=True),
+            last_held_on=Max("meetings__scheduled_on", filter=held),
+            sessions_held=Count("meetings__session", filter=held, distinct=True),
+        )
+        .order_by("pendamping__user__username", "name")
+    )
+
+
+def p2k2_group_members(group: P2k2Group) -> QuerySet[Kpm]:
+    """The group's members, each with the name of its pengurus."""
+    return group.members.annotate(pengurus_nama=_pengurus_name()).order_by("kpm_id")
+
+
+def p2k2_group_meetings(group: P2k2Group) -> QuerySet[P2k2Meeting]:
+    """The group's meetings, newest first, with their session and how many attended."""
+    return (
+        group.meetings.select_related("session__module")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
+            recorded=Count("attendance"),
+        )
+        .order_by("-scheduled_on", "-id")
+    )
+
+
+def p2k2_meeting_roll(meeting: P2k2Meeting) -> list[tuple[Kpm, str | None]]:
+    """Each KPM of the roll-call with its recorded status: current members, then any former
+    member already recorded for this meeting."""
+    recorded = dict(meeting.attendance.values_list("kpm_id", "status"))
+    members = list(p2k2_group_members(meeting.group))
+    member_ids = {kpm.pk for kpm in members}
+    former = [pk for pk in recorded if pk not in member_ids]
+    if former:
+        members += list(Kpm.objects.filter(pk__in=former).annotate(pengurus_nama=_pengurus_name()))
+    return [(kpm, recorded.get(kpm.pk)) for kpm in members]
+
+
+def p2k2_modules() -> list[P2k2Module]:
+    """The catalogue's modules in order, each with its sessions."""
+    return list(P2k2Module.objects.prefetch_related("sessions").order_by("order"))
+
+
+def p2k2_coverage(kpm_ids: Iterable[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per KPM and module: (distinct sessions attended at held meetings, sessions in module).
+
+    Every requested KPM gets every module of the catalogue, with zero where none attended.
+    """
+    ids = list(kpm_ids)
+    totals = dict(
+        P2k2Module.objects.annotate(n=Count("sessions")).order_by("order").values_list("code", "n")
+    )
+    attended: dict[int, dict[str, int]] = defaultdict(dict)
+    grouped: Any = (
+        P2k2Attendance.objects.filter(
+            kpm_id__in=ids,
+            status=AttendanceStatus.PRESENT,
+            meeting__status=MeetingStatus.HELD,
+        )
+        .values_list("kpm_id", "meeting__session__module__code")
+        .annotate(n=Count("meeting__session", distinct=True))
+        .order_by()
+    )
+    for kpm_id, code, n in grouped:
+        attended[kpm_id][code] = n
+    return {
+        kpm_id: {code: (attended[kpm_id].get(code, 0), total) for code, total in totals.items()}
+        for kpm_id in ids
+    }
+
+
+def p2k2_caseload(pendamping: Pendamping) -> QuerySet[Kpm]:
+    """The pendamping's own active KPM: the only ones they may put in a group."""
+    return Kpm.objects.filter(pendamping=pendamping, status=KpmStatus.ACTIVE)
+
+
+def p2k2_caseload_desa(pendamping: Pendamping) -> QuerySet[Desa]:
+    """The desa where the pendamping has active KPM, for the group's desa choices."""
+    codes = p2k2_caseload(pendamping).values("desa_id")
+    return Desa.objects.filter(code__in=codes).order_by("name", "code")
+
+
+def p2k2_candidates(pendamping: Pendamping, desa_code: str | None) -> QuerySet[Kpm]:
+    """The pendamping's active KPM in one desa, with their pengurus' name."""
+    if not desa_code:
+        return Kpm.objects.none()
+    return (
+        p2k2_caseload(pendamping)
+        .filter(desa_id=desa_code)
+        .annotate(pengurus_nama=_pengurus_name())
+        .order_by("kpm_id")
+    )

@@ -1,0 +1,165 @@
+"""Monthly commitment verification: one KPM's members for one month, and the KPM's flag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_event, audit_write, diff, field_values
+from config.errors import DomainError
+from kpm.models import Anggota, Kpm, KpmStatus
+from pendamping.models import CommitmentVerification
+from pendamping.rules import (
+    Commitment,
+    CommitmentFact,
+    attendance_in_range,
+    commitment_compliant,
+    kpm_noncompliant,
+    month_start,
+)
+from pendamping.selectors import commitment_members, kpm_latest_verifications
+
+AUDITED = ("kind", "attendance_pct", "checkup_done", "compliant")
+
+
+@dataclass(frozen=True)
+class CommitmentResult:
+    """What one save changed: rows written (created or changed) and the KPM's flag after."""
+
+    written: int
+    noncompliant: bool
+
+
+def commitment_record(
+    *,
+    kpm: Kpm,
+    month: date,
+    entries: Mapping[int, CommitmentFact],
+    actor: Any,
+    today: date | None = None,
+) -> CommitmentResult:
+    """Record the month's facts per member (anggota id -> fact; an empty fact is skipped),
+    then set the KPM's non-compliance flag from its most recent recorded month."""
+    month = month_start(month)
+    if month > month_start(today or timezone.localdate()):
+        raise DomainError(_("Bulan ini belum berjalan; pilih bulan ini atau sebelumnya."),
+                          code="future_month")  # fmt: skip
+    with transaction.atomic():
+        locked = Kpm.objects.select_for_update().get(pk=kpm.pk)
+        if locked.status != KpmStatus.ACTIVE:
+            raise DomainError(_("KPM ini tidak aktif; komitmen tidak dicatat lagi."),
+                              code="kpm_inactive")  # fmt: skip
+        owed = _owed_for(locked, month, entries)
+        existing = {
+            cv.anggota_id: cv
+            for cv in CommitmentVerification.objects.select_for_update().filter(
+                anggota_id__in=list(owed), month=month
+            )
+        }
+        events: list[AuditEvent] = []
+        for anggota_id, (anggota, kind, fact) in owed.items():
+            event = _upsert(locked, anggota, kind, fact, month, existing.get(anggota_id), actor)
+            if event is not None:
+                events.append(event)
+        events += _flag_update(locked, actor)
+        audit_write(events)
+        written = sum(1 for e in events if e.object_type != "kpm.kpm")
+        return CommitmentResult(written=written, noncompliant=locked.noncompliant)
+
+
+def _owed_for(
+    kpm: Kpm, month: date, entries: Mapping[int, CommitmentFact]
+) -> dict[int, tuple[Anggota, Commitment, CommitmentFact]]:
+    """The entries to write, each checked against the member's commitment that month."""
+    owed = {anggota.pk: (anggota, kind) for anggota, kind in commitment_members(kpm, month=month)}
+    checked = {}
+    for anggota_id, fact in entries.items():
+        if anggota_id not in owed:
+            known = Anggota.objects.filter(pk=anggota_id, kpm=kpm).exists()
+            message = (
+                _("Anggota ini tidak punya komitmen untuk diverifikasi pada bulan itu.")
+                if known
+                else _("Anggota ini bukan anggota KPM %(kpm)s.") % {"kpm": kpm.kpm_id}
+            )
+            raise DomainError(message, code="not_owed" if known else "not_member")
+        anggota, kind = owed[anggota_id]
+        if fact.is_empty:
+            continue
+        _check_fact(anggota, kind, fact)
+        checked[anggota_id] = (anggota, kind, fact)
+    return checked
+
+
+def _check_fact(anggota: Anggota, kind: Commitment, fact: CommitmentFact) -> None:
+    if kind == Commitment.SCHOOL:
+        pct = fact.attendance_pct
+        if pct is None or not attendance_in_range(pct):
+            raise DomainError(
+                _("Kehadiran sekolah %(nama)s harus angka 0 sampai 100.") % {"nama": anggota.nama},
+                code="attendance_range",
+            )
+    elif fact.checkup_done is None:
+        raise DomainError(
+            _("Isi apakah %(nama)s sudah diperiksa kesehatannya.") % {"nama": anggota.nama},
+            code="checkup_missing",
+        )
+
+
+def _upsert(
+    kpm: Kpm,
+    anggota: Anggota,
+    kind: Commitment,
+    fact: CommitmentFact,
+    month: date,
+    row: CommitmentVerification | None,
+    actor: Any,
+) -> AuditEvent | None:
+    """Create or change one member's row; the audit event, or None when nothing changed."""
+    school = kind == Commitment.SCHOOL
+    values = {
+        "kind": kind.value,
+        "attendance_pct": fact.attendance_pct if school else None,
+        "checkup_done": None if school else fact.checkup_done,
+        "compliant": commitment_compliant(kind, fact),
+    }
+    if row is None:
+        row = CommitmentVerification.objects.create(
+            kpm=kpm, anggota=anggota, month=month, recorded_by=actor, **values
+        )
+        changes = {k: [None, v] for k, v in field_values(row, AUDITED).items()}
+        changes["month"] = [None, month.isoformat()]
+        return audit_event(actor=actor, action=AuditAction.CREATE, obj=row, changes=changes)
+    before = field_values(row, AUDITED)
+    changed = diff(before, values)
+    if not changed:
+        return None
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.recorded_by = actor
+    row.save(update_fields=[*values, "recorded_by", "updated_at"])
+    return audit_event(actor=actor, action=AuditAction.UPDATE, obj=row, changes=changed)
+
+
+def _flag_update(kpm: Kpm, actor: Any) -> list[AuditEvent]:
+    """Set Kpm.noncompliant from its most recent recorded month; audit when it changes."""
+    flagged = kpm_noncompliant(kpm_latest_verifications(kpm.pk))
+    if flagged == kpm.noncompliant:
+        return []
+    before = kpm.noncompliant
+    kpm.noncompliant = flagged
+    kpm.save(update_fields=["noncompliant", "updated_at"])
+    return [
+        audit_event(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=kpm,
+            changes={"noncompliant": [before, flagged]},
+        )
+    ]

@@ -1,0 +1,93 @@
+"""The monthly commitment grid of one KPM: record attendance and check-ups, see history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import DomainError
+from kpm.models import Anggota, Kpm
+from pendamping.forms_commitments import CommitmentGridForm, month_parse
+from pendamping.rules import MIN_SCHOOL_ATTENDANCE_PCT, month_add, month_start, months_back
+from pendamping.selectors import commitment_grid
+from pendamping.services.commitments import commitment_record
+from pengguna.models import Role
+from pengguna.scoping import get_visible_or_404
+
+# Who records commitments; others who can see the KPM are refused (403).
+RECORDERS = (Role.PENDAMPING, Role.DINSOS, Role.ADMIN)
+SWITCHER_MONTHS = 12
+
+
+def _kpm(request: HttpRequest, kpm_id: str) -> Kpm:
+    kpm = get_visible_or_404(Kpm.objects.select_related("desa"), request.user, kpm_id=kpm_id)
+    if getattr(request.user, "role", None) not in RECORDERS:
+        raise PermissionDenied
+    return kpm
+
+
+def _month_label(month: date) -> str:
+    return formats.date_format(month, "F Y")
+
+
+def _grid_url(kpm: Kpm, month: date) -> str:
+    return f"{reverse('komitmen:grid', args=[kpm.kpm_id])}?bulan={month:%Y-%m}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_grid_view(request: HttpRequest, kpm_id: str) -> HttpResponse:
+    """GET the grid for ?bulan=YYYY-MM (default this month); POST saves the whole grid."""
+    kpm = _kpm(request, kpm_id)
+    this_month = month_start(timezone.localdate())
+    asked = request.GET.get("bulan")
+    month = month_parse(asked) if asked else this_month
+    if month is None or (request.method == "GET" and month > this_month):
+        messages.error(
+            request, _("Bulan tidak dikenal atau belum berjalan; ditampilkan bulan ini.")
+        )
+        return redirect("komitmen:grid", kpm_id=kpm.kpm_id)
+    rows = commitment_grid(kpm, month=month)
+    posted = request.method == "POST"
+    form = CommitmentGridForm(request.POST if posted else None, rows=rows)
+    if posted and form.is_valid():
+        try:
+            result = commitment_record(
+                kpm=kpm, month=month, entries=form.entries(), actor=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Verifikasi komitmen %(bulan)s disimpan.") % {"bulan": _month_label(month)},
+            )
+            if result.noncompliant:
+                messages.warning(request, _("KPM ini ditandai tidak memenuhi komitmen."))
+            return redirect(_grid_url(kpm, month))
+    switcher = months_back(this_month, SWITCHER_MONTHS)[::-1]
+    if month not in switcher:
+        switcher.append(month)
+    context = {
+        "kpm": kpm,
+        "form": form,
+        "month": month,
+        "min_pct": MIN_SCHOOL_ATTENDANCE_PCT,
+        "pengurus": Anggota.objects.filter(kpm=kpm, is_pengurus=True).first(),
+        "history_months": months_back(month, len(rows[0].history)) if rows else [],
+        "switcher": switcher,
+        "previous": month_add(month, -1),
+        "next": month_add(month, 1) if month < this_month else None,
+    }
+    return render(
+        request, "pendamping/commitment_grid.html", context, status=400 if posted else 200
+    )
