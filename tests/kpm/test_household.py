@@ -27,9 +27,7 @@ def today() -> date:
 
 
 def audit_of(obj) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-    )
+    return list(AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)))
 
 
 @pytest.fixture
@@ -277,7 +275,7 @@ def test_a_member_who_died_is_recorded_with_the_date(world, father):
 def test_the_last_active_member_cannot_leave(world):
     member = world.kpm_own.anggota.get()
 
-    with pytest.raises(DomainError, match="anggota aktif terakhir.*Dinsos"):
+    with pytest.raises(DomainError, match=r"anggota aktif terakhir.*Dinsos"):
         anggota_exit(anggota=member, actor=world.admin, status="pindah", on=today())
     member.refresh_from_db()
     assert member.status == MemberStatus.ACTIVE

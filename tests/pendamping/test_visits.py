@@ -45,9 +45,7 @@ def log(world, **overrides):
 
 
 def audit_of(obj) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-    )
+    return list(AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)))
 
 
 def test_a_visit_is_stored_with_its_pendamping_and_audited(world):
