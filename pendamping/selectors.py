@@ -25,7 +25,7 @@ from pendamping.models import (
     P2k2Session,
     Pendamping,
 )
-from pendamping.rules import Commitment, commitment_owed, months_back
+from pendamping.rules import Commitment, commitment_owed, coverage_pct, months_back
 from wilayah.models import Desa
 
 if TYPE_CHECKING:
@@ -125,19 +125,34 @@ def p2k2_session_total() -> int:
     return P2k2Session.objects.count()
 
 
-def p2k2_groups_overview(user: User | AnonymousUser) -> QuerySet[P2k2Group]:
-    """The groups `user` may see, with member count, last held meeting and sessions held."""
+@dataclass(frozen=True)
+class GroupOverview:
+    """One line of the group list."""
+
+    group: P2k2Group
+    member_count: int
+    last_held_on: date | None
+    coverage_pct: int  # share of the catalogue's sessions the group has held
+
+
+def p2k2_groups_overview(user: User | AnonymousUser) -> list[GroupOverview]:
+    """The groups `user` may see, with member count, last held meeting and module coverage."""
     held = Q(meetings__status=MeetingStatus.HELD)
-    return (
+    rows: Any = (
         P2k2Group.objects.visible_to(user)
         .select_related("desa", "pendamping__user")
         .annotate(
-            member_count=Count("members", distinct=True),
+            n_members=Count("members", distinct=True),
             last_held_on=Max("meetings__scheduled_on", filter=held),
             sessions_held=Count("meetings__session", filter=held, distinct=True),
         )
         .order_by("pendamping__user__username", "name")
     )
+    total = p2k2_session_total()
+    return [
+        GroupOverview(g, g.n_members, g.last_held_on, coverage_pct(g.sessions_held, total))
+        for g in rows
+    ]
 
 
 def p2k2_group_members(group: P2k2Group) -> QuerySet[Kpm]:
@@ -220,6 +235,17 @@ def p2k2_candidates(pendamping: Pendamping, desa_code: str | None) -> QuerySet[K
     return (
         p2k2_caseload(pendamping)
         .filter(desa_id=desa_code)
+        .annotate(pengurus_nama=_pengurus_name())
+        .order_by("kpm_id")
+    )
+
+
+def p2k2_member_choices(group: P2k2Group) -> QuerySet[Kpm]:
+    """Who may be ticked on a group's member list: its current members, and the
+    pendamping's other active KPM in the group's desa."""
+    eligible = Q(pendamping_id=group.pendamping_id, status=KpmStatus.ACTIVE, desa_id=group.desa_id)
+    return (
+        Kpm.objects.filter(eligible | Q(pk__in=group.members.values("pk")))
         .annotate(pengurus_nama=_pengurus_name())
         .order_by("kpm_id")
     )

@@ -49,13 +49,15 @@ def commitment_record(
     then set the KPM's non-compliance flag from its most recent recorded month."""
     month = month_start(month)
     if month > month_start(today or timezone.localdate()):
-        raise DomainError(_("Bulan ini belum berjalan; pilih bulan ini atau sebelumnya."),
-                          code="future_month")  # fmt: skip
+        raise DomainError(
+            _("Bulan ini belum berjalan; pilih bulan ini atau sebelumnya."), code="future_month"
+        )
     with transaction.atomic():
         locked = Kpm.objects.select_for_update().get(pk=kpm.pk)
         if locked.status != KpmStatus.ACTIVE:
-            raise DomainError(_("KPM ini tidak aktif; komitmen tidak dicatat lagi."),
-                              code="kpm_inactive")  # fmt: skip
+            raise DomainError(
+                _("KPM ini tidak aktif; komitmen tidak dicatat lagi."), code="kpm_inactive"
+            )
         owed = _owed_for(locked, month, entries)
         existing = {
             cv.anggota_id: cv
