@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from config.errors import DomainError
 from kpm.models import Anggota, Kpm
 from pendamping.forms_commitments import CommitmentGridForm, month_parse
 from pendamping.rules import MIN_SCHOOL_ATTENDANCE_PCT, month_add, month_start, months_back
-from pendamping.selectors import commitment_grid
+from pendamping.selectors import HISTORY_MONTHS, commitment_grid
 from pendamping.services.commitments import commitment_record
 from pengguna.models import Role
 from pengguna.scoping import get_visible_or_404
@@ -74,20 +75,27 @@ def commitment_grid_view(request: HttpRequest, kpm_id: str) -> HttpResponse:
             if result.noncompliant:
                 messages.warning(request, _("KPM ini ditandai tidak memenuhi komitmen."))
             return redirect(_grid_url(kpm, month))
+    context = _grid_context(kpm, form, month=month, this_month=this_month)
+    return render(
+        request, "pendamping/commitment_grid.html", context, status=400 if posted else 200
+    )
+
+
+def _grid_context(
+    kpm: Kpm, form: CommitmentGridForm, *, month: date, this_month: date
+) -> dict[str, Any]:
+    """The page around the form: the KPM, the month switcher and the history's columns."""
     switcher = months_back(this_month, SWITCHER_MONTHS)[::-1]
     if month not in switcher:
         switcher.append(month)
-    context = {
+    return {
         "kpm": kpm,
         "form": form,
         "month": month,
         "min_pct": MIN_SCHOOL_ATTENDANCE_PCT,
         "pengurus": Anggota.objects.filter(kpm=kpm, is_pengurus=True).first(),
-        "history_months": months_back(month, len(rows[0].history)) if rows else [],
+        "history_months": months_back(month, HISTORY_MONTHS),
         "switcher": switcher,
         "previous": month_add(month, -1),
         "next": month_add(month, 1) if month < this_month else None,
     }
-    return render(
-        request, "pendamping/commitment_grid.html", context, status=400 if posted else 200
-    )

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import DomainError
+from kpm.models import Kpm
 from pendamping.forms_p2k2 import GroupCreateForm, GroupMembersForm, MeetingPlanForm, RollCallForm
-from pendamping.models import MeetingStatus, P2k2Group, P2k2Meeting, Pendamping
+from pendamping.models import MeetingStatus, P2k2Group, P2k2Meeting, P2k2Module, Pendamping
 from pendamping.selectors import (
     p2k2_caseload_desa,
     p2k2_coverage,
@@ -101,26 +102,42 @@ def p2k2_group_create_view(request: HttpRequest) -> HttpResponse:
     kwargs: dict[str, Any] = {"pendamping": pendamping, "desa_code": desa_code}
     if request.method == "POST" and not picking:
         form = GroupCreateForm(request.POST, **kwargs)
-        if form.is_valid():
-            try:
-                group = p2k2_group_create(
-                    pendamping=pendamping,
-                    name=form.cleaned_data["name"],
-                    desa=form.cleaned_data["desa"],
-                    members=form.cleaned_data["members"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Kelompok %(name)s dibuat.") % {"name": group.name})
-                return redirect("p2k2:group", pk=group.pk)
+        group = _group_create_save(request, form, pendamping)
+        if group is not None:
+            messages.success(request, _("Kelompok %(name)s dibuat.") % {"name": group.name})
+            return redirect("p2k2:group", pk=group.pk)
     else:
         initial = {"name": source.get("name", ""), "desa": desa_code}
         form = GroupCreateForm(initial=initial, **kwargs)
     status = 400 if form.is_bound else 200
     context = {"form": form, "pendamping": pendamping, "has_desa": first is not None}
     return render(request, "pendamping/p2k2_group_create.html", context, status=status)
+
+
+def _group_create_save(
+    request: HttpRequest, form: GroupCreateForm, pendamping: Pendamping
+) -> P2k2Group | None:
+    """The new group, or None with the refusal shown on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return p2k2_group_create(
+            pendamping=pendamping,
+            name=form.cleaned_data["name"],
+            desa=form.cleaned_data["desa"],
+            members=form.cleaned_data["members"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+def _coverage_table(members: list[Kpm]) -> tuple[list[P2k2Module], list[tuple[Kpm, list]]]:
+    """The catalogue's modules, and per member (module, attended, sessions in module)."""
+    modules = p2k2_modules()
+    coverage = p2k2_coverage([kpm.pk for kpm in members])
+    return modules, [(kpm, [(m, *coverage[kpm.pk][m.code]) for m in modules]) for kpm in members]
 
 
 @login_required
@@ -145,9 +162,7 @@ def p2k2_group_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Anggota kelompok disimpan."))
                 return redirect("p2k2:group", pk=group.pk)
     members = list(p2k2_group_members(group))
-    modules = p2k2_modules()
-    coverage = p2k2_coverage([kpm.pk for kpm in members])
-    table = [(kpm, [(m, *coverage[kpm.pk][m.code]) for m in modules]) for kpm in members]
+    modules, table = _coverage_table(members)
     context = {
         "group": group,
         "members": members,
