@@ -171,6 +171,31 @@ CHROMIUM_ARGS = [
 LIVE_APPS = [app for app in settings.INSTALLED_APPS if app != "wilayah"]
 live_db = pytest.mark.django_db(transaction=True, available_apps=LIVE_APPS)
 
+# Rows that data migrations seed (the national poverty line, the P2K2 curriculum, the default
+# policy) are emptied with everything else by a transactional test's flush; put them back.
+SEED_MIGRATIONS = [
+    "wilayah.migrations.0002_national_poverty_line",
+    "pendamping.migrations.0004_p2k2_catalogue",
+    "graduasi.migrations.0002_seed_default_policy",
+]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    """After a transactional test has flushed the database, run the idempotent seeds again."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module in SEED_MIGRATIONS:
+            importlib.import_module(module).seed(apps, None)
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
