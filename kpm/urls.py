@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kpm.views import caseload, profile
 from kpm.views import imports as views
 
 app_name = "kpm"
@@ -11,4 +12,8 @@ urlpatterns = [
     path("impor/<int:pk>/batal/", views.import_cancel, name="import_cancel"),
     path("impor/<int:pk>/kemajuan/", views.import_progress, name="import_progress"),
     path("impor/<int:pk>/kesalahan.csv", views.import_errors_csv, name="import_errors_csv"),
+    # Caseload and profile come after the import routes: "kpm/<kpm_id>/" would match "impor".
+    path("", caseload.caseload, name="caseload"),
+    path("pindah-pendamping/", caseload.reassign, name="reassign"),
+    path("<str:kpm_id>/", profile.profile, name="profile"),
 ]

@@ -9,9 +9,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from graduasi.selectors import policy_on
 from kpm.models import Kpm
+from kpm.selectors import worklist
 from pengguna.forms import LoginForm
 from pengguna.models import Role, User
 from wilayah.models import Kabupaten, Provinsi
@@ -52,14 +55,25 @@ def scope_label(user: User) -> str:
     return _("Tidak ada")
 
 
+# Roles whose Beranda shows today's work: the pendamping their own, Dinsos the kabupaten's.
+WORKLIST_ROLES = (Role.PENDAMPING, Role.DINSOS)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Beranda: who the user is, what they answer for, and how many KPM that is."""
+    """Beranda: who the user is, what they answer for, how many KPM that is, and for a
+    pendamping or Dinsos officer today's work (visits, commitments, P2K2) counted per desa."""
     user = request.user
     assert isinstance(user, User)  # login_required guarantees a signed-in user
-    context = {
+    context: dict[str, Any] = {
         "kpm_count": Kpm.objects.visible_to(user).count(),
         "scope_label": scope_label(user),
         "can_import": user.role in (Role.DINSOS, Role.ADMIN),
+        "can_list": user.role in (Role.PENDAMPING, Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN),
     }
+    if user.role in WORKLIST_ROLES:
+        on = timezone.localdate()
+        context["on"] = on
+        context["work"] = worklist(user, on=on, policy=policy_on(on))
+        context["show_lists"] = user.role == Role.PENDAMPING
     return render(request, "pengguna/home.html", context)
