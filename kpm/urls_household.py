@@ -1,4 +1,13 @@
-from django.urls import URLPattern, path  # noqa: F401
+"""Household changes: /anggota/..."""
+
+from django.urls import path
+
+from kpm.views import household as views
 
 app_name = "anggota"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<str:kpm_id>/kelahiran/", views.anggota_birth, name="birth"),
+    path("<int:pk>/kehamilan/", views.anggota_pregnancy, name="pregnancy"),
+    path("<int:pk>/sekolah/", views.anggota_school, name="school"),
+    path("<int:pk>/keluar/", views.anggota_exit_view, name="exit"),
+]

@@ -1,4 +1,10 @@
-from django.urls import URLPattern, path  # noqa: F401
+"""Home visits: /kunjungan/..."""
+
+from django.urls import path
+
+from pendamping.views import visits as views
 
 app_name = "kunjungan"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<str:kpm_id>/baru/", views.visit_create, name="create"),
+]

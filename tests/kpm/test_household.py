@@ -40,14 +40,14 @@ def mother(world) -> Anggota:
 
 @pytest.fixture
 def father(world) -> Anggota:
-    return AnggotaFactory(
+    return AnggotaFactory.create(
         kpm=world.kpm_own, jenis_kelamin="L", hubungan="suami", tanggal_lahir=date(1975, 2, 3)
     )
 
 
 @pytest.fixture
 def child(world) -> Anggota:
-    return AnggotaFactory(
+    return AnggotaFactory.create(
         kpm=world.kpm_own,
         jenis_kelamin="L",
         hubungan="anak",

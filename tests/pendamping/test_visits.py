@@ -78,8 +78,8 @@ def test_a_dinsos_officer_logs_a_visit_for_the_kpm_pendamping(world):
 
 
 def test_the_assessment_is_linked_to_the_visit_and_counts_active_members_by_default(world):
-    AnggotaFactory(kpm=world.kpm_own, jenis_kelamin="L", hubungan="suami")
-    AnggotaFactory(kpm=world.kpm_own, status="pindah", hubungan="anak")
+    AnggotaFactory.create(kpm=world.kpm_own, jenis_kelamin="L", hubungan="suami")
+    AnggotaFactory.create(kpm=world.kpm_own, status="pindah", hubungan="anak")
 
     visit = log(
         world,

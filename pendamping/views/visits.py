@@ -1,0 +1,61 @@
+"""Logging a home visit. Who: the KPM's own pendamping, a Dinsos officer of its kabupaten/kota,
+an admin; out of scope is 404, a role that only reads (ministry, agency) gets 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import DomainError
+from kpm.views.household import kpm_profile_url, writable_kpm
+from pendamping.forms_visits import VisitForm
+from pendamping.models import EconomicAssessment, Visit
+from pendamping.services.visits import active_member_count, visit_log
+from pengguna.templatetags.humanize_id import rupiah
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request: HttpRequest, kpm_id: str) -> HttpResponse:
+    """The visit form; a saved visit returns to the KPM's profile with what was recorded."""
+    kpm = writable_kpm(request, kpm_id)
+    posted = request.method == "POST"
+    form = VisitForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        kpm=kpm,
+        member_count=active_member_count(kpm),
+    )
+    if posted and form.is_valid():
+        try:
+            visit = visit_log(kpm=kpm, actor=request.user, **form.visit_arguments())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _saved_message(visit))
+            return redirect(kpm_profile_url(kpm.kpm_id))
+    photo_lost = posted and bool(request.FILES.get("photo")) and not form.is_valid()
+    context = {"form": form, "kpm": kpm, "photo_lost": photo_lost}
+    return render(request, "pendamping/visit_form.html", context)
+
+
+def _saved_message(visit: Visit) -> str:
+    """What the pendamping sees after saving, with the income per member when assessed."""
+    text = _("Kunjungan %(date)s tersimpan.") % {"date": visit.visited_on.strftime("%d-%m-%Y")}
+    assessment = EconomicAssessment.objects.filter(visit=visit).first()
+    if assessment is None:
+        return text
+    return (
+        text
+        + " "
+        + _("Pendapatan per anggota %(per)s per bulan (%(income)s untuk %(n)s orang).")
+        % {
+            "per": rupiah(assessment.income_per_member),
+            "income": rupiah(assessment.household_income),
+            "n": assessment.member_count,
+        }
+    )
