@@ -9,13 +9,10 @@ from django.utils import timezone
 from graduasi.selectors import policy_on
 from kpm.models import Kpm
 from kpm.selectors import kpm_profile
+from kpm.services.household import may_write_case
 from kpm.views.caseload import CASELOAD_ROLES, role_required
 from pengguna.models import Role, User
 from pengguna.scoping import get_visible_or_404
-
-# The roles that record case work (visits, commitments, household changes); the same set as
-# kpm.services.household decides with.
-CASE_WRITERS = (Role.PENDAMPING, Role.DINSOS, Role.ADMIN)
 
 
 def sees_full_nik(user: User, kpm: Kpm) -> bool:
@@ -48,6 +45,6 @@ def profile(request: HttpRequest, kpm_id: str) -> HttpResponse:
         "kpm": kpm,
         "on": on,
         "policy": policy,
-        "can_write": user.role in CASE_WRITERS,
+        "can_write": may_write_case(user),
     }
     return render(request, "kpm/kpm_profile.html", context)

@@ -3,11 +3,9 @@ history sections, and a query count that does not follow the history's length.""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,13 +28,6 @@ from tests.factories import AnggotaFactory, EconomicAssessmentFactory
 
 TODAY = timezone.localdate()
 PENGURUS_NIK = "3571015808780002"  # kpm_own's pengurus
-
-
-@pytest.fixture(autouse=True)
-def _p2k2_catalogue(db):
-    """The seeded P2K2 catalogue, restored when a live-server test has emptied the tables."""
-    seed = importlib.import_module("pendamping.migrations.0004_p2k2_catalogue").seed
-    seed(django_apps, None)
 
 
 def profile_url(kpm: Kpm | str) -> str:
@@ -216,11 +207,34 @@ def test_assessments_are_listed(client, world):
     assert "Rp250.000" in page
 
 
+@pytest.mark.parametrize("persona", ["pendamping_kota", "dinsos_kota", "admin"])
+def test_case_workers_get_links_to_record_work(client, world, persona):
+    daughter = AnggotaFactory.create(
+        kpm=world.kpm_own, tanggal_lahir=years_before(TODAY, 12), hubungan="anak"
+    )
+    son = AnggotaFactory.create(
+        kpm=world.kpm_own, tanggal_lahir=years_before(TODAY, 12), hubungan="anak",
+        jenis_kelamin="L",
+    )  # fmt: skip
+    login(client, world, persona)
+    page = client.get(profile_url(world.kpm_own)).content.decode()
+    for name in ("kunjungan:create", "komitmen:grid", "anggota:birth"):
+        assert f'href="{reverse(name, args=["KDR-OWN"])}"' in page
+    for member in (daughter, son):
+        assert f'href="{reverse("anggota:school", args=[member.pk])}"' in page
+        assert f'href="{reverse("anggota:exit", args=[member.pk])}"' in page
+    assert f'href="{reverse("anggota:pregnancy", args=[daughter.pk])}"' in page
+    assert f'href="{reverse("anggota:pregnancy", args=[son.pk])}"' not in page
+
+
 def test_readers_get_no_case_work_links(client, world):
     login(client, world, "kementerian_jatim")
     response = client.get(profile_url(world.kpm_own))
     assert response.context["can_write"] is False
-    assert 'data-testid="profile-actions"' not in response.content.decode()
+    page = response.content.decode()
+    assert 'data-testid="profile-actions"' not in page
+    assert reverse("kunjungan:create", args=["KDR-OWN"]) not in page
+    assert "/anggota/" not in page
 
 
 # --- query count -------------------------------------------------------------------------

@@ -3,11 +3,9 @@ other roles keep their summary. Query counts do not follow the caseload's size."
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,13 +31,6 @@ def visited(kpm: Kpm, days_ago: int | None) -> Kpm:
     kpm.last_visit_on = None if days_ago is None else TODAY - timedelta(days=days_ago)
     kpm.save()
     return kpm
-
-
-@pytest.fixture(autouse=True)
-def _p2k2_catalogue(db):
-    """The seeded P2K2 catalogue, restored when a live-server test has emptied the tables."""
-    seed = importlib.import_module("pendamping.migrations.0004_p2k2_catalogue").seed
-    seed(django_apps, None)
 
 
 def pupil(kpm: Kpm):
@@ -150,11 +141,28 @@ def test_other_roles_keep_their_summary(client, busy, persona):
     assert 'data-testid="kpm-count"' in response.content.decode()
 
 
-def test_the_menu_offers_the_caseload_to_case_workers_only(client, world):
-    client.force_login(world.pendamping_kota.user)
-    assert f'href="{reverse("kpm:caseload")}">Daftar KPM<' in client.get(HOME).content.decode()
-    client.force_login(world.agency)
-    assert "Daftar KPM" not in client.get(HOME).content.decode()
+@pytest.mark.parametrize(
+    ("persona", "caseload", "p2k2"),
+    [
+        ("pendamping_kota", True, True),
+        ("dinsos_kota", True, True),
+        ("kementerian_jatim", True, False),
+        ("admin", True, False),
+        ("agency", False, False),
+    ],
+)
+def test_the_menu_links_by_role(client, world, persona, caseload, p2k2):
+    who = getattr(world, persona)
+    client.force_login(getattr(who, "user", who))
+    page = client.get(HOME).content.decode()
+    assert (f'href="{reverse("kpm:caseload")}">Daftar KPM<' in page) is caseload
+    assert (f'href="{reverse("p2k2:groups")}">P2K2<' in page) is p2k2
+
+
+def test_the_meeting_count_links_to_the_p2k2_groups(client, busy):
+    client.force_login(busy.pendamping_kota.user)
+    page = client.get(HOME).content.decode()
+    assert f'<a href="{reverse("p2k2:groups")}" data-testid="count-meetings">' in page
 
 
 def home_queries(client) -> int:
