@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
+from graduasi.rules import age_on
 from kpm.models import Anggota, MemberStatus, SchoolLevel, Sex
 from kpm.rules import nik_mismatch, nik_problem
-from kpm.services.household import ADULT_AGE, age_on
+from kpm.services.household import ADULT_AGE
 from kpm.validators import KnownKecamatan
 
 if TYPE_CHECKING:

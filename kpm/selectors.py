@@ -40,11 +40,11 @@ from graduasi.rules import (
     COMPONENT_LABELS,
     Benefit,
     Component,
-    Member,
     Policy,
     age_on,
     household_benefit,
 )
+from graduasi.selectors import member_facts
 from kpm.models import Anggota, DesilHistory, Kpm, KpmStatus, MemberStatus
 from kpm.rules import mask_nik
 from pendamping.models import (
@@ -158,21 +158,6 @@ def kpm_commitment_due(*, on: date, policy: Policy) -> Exists:
 def visit_due(*, on: date) -> Q:
     """Never visited, or no visit in the last VISIT_DUE_DAYS days."""
     return Q(last_visit_on__isnull=True) | Q(last_visit_on__lt=on - timedelta(days=VISIT_DUE_DAYS))
-
-
-def member_facts(anggota: Anggota) -> Member:
-    """The facts graduasi.rules needs about one member."""
-    return Member(
-        id=anggota.pk,
-        birth_date=anggota.tanggal_lahir,
-        sex=anggota.jenis_kelamin,
-        pregnant=anggota.hamil,
-        due_date=anggota.perkiraan_lahir,
-        delivered_on=anggota.tanggal_persalinan,
-        school_level=anggota.jenjang_sekolah,
-        severe_disability=anggota.disabilitas_berat,
-        active=anggota.status == MemberStatus.ACTIVE,
-    )
 
 
 def _pengurus_name() -> Subquery:

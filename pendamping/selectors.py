@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
-from graduasi.rules import Member, Policy, member_component
-from graduasi.selectors import policy_on
+from graduasi.rules import Policy, member_component
+from graduasi.selectors import member_facts, policy_on
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
 from pendamping.models import (
     AttendanceStatus,
@@ -37,21 +37,6 @@ HISTORY_MONTHS = 6
 
 
 # --- commitments -------------------------------------------------------------------------
-
-
-def member_facts(anggota: Anggota) -> Member:
-    """The facts graduasi.rules needs to find one member's component."""
-    return Member(
-        id=anggota.pk,
-        birth_date=anggota.tanggal_lahir,
-        sex=anggota.jenis_kelamin,
-        pregnant=anggota.hamil,
-        due_date=anggota.perkiraan_lahir,
-        delivered_on=anggota.tanggal_persalinan,
-        school_level=anggota.jenjang_sekolah,
-        severe_disability=anggota.disabilitas_berat,
-        active=anggota.status == MemberStatus.ACTIVE,
-    )
 
 
 def commitment_members(

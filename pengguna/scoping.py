@@ -55,6 +55,17 @@ def kpm_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     return NOTHING
 
 
+# Roles that record case work (visits, household changes, commitments) on the KPM they see.
+CASE_WRITER_ROLES = frozenset({Role.PENDAMPING, Role.DINSOS, Role.ADMIN})
+
+
+def may_write_case(user: User | AnonymousUser) -> bool:
+    """Whether `user`'s role records case work at all; which KPM is decided by visibility."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return getattr(user, "role", None) in CASE_WRITER_ROLES
+
+
 def pendamping_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     """Pendamping rows `user` may see: themselves, or those working in the user's region."""
     if not user.is_authenticated or not user.is_active:

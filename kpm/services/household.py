@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record, diff, field_values
 from config.errors import DomainError
+from graduasi.rules import age_on
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus, Relationship, SchoolLevel, Sex
 from kpm.rules import nik_mismatch, nik_problem
 from kpm.validators import KnownKecamatan
-from pengguna.models import Role
+from pengguna.scoping import may_write_case
 
 # Who records case work (visits, household changes) on a KPM they can see.
-CASE_WRITER_ROLES = frozenset({Role.PENDAMPING, Role.DINSOS, Role.ADMIN})
 ADULT_AGE = 17  # Dukcapil: a KTP (and so a pengurus) from 17 years of age
 MAX_PREGNANCY_DAYS = 300  # a due date further away than this is a typing mistake
 MEMBER_FIELDS = (
@@ -29,11 +29,6 @@ MEMBER_FIELDS = (
     "status", "status_changed_on",
 )  # fmt: skip
 HOUSEHOLD_STATUSES = (KpmStatus.ACTIVE, KpmStatus.WAITING)
-
-
-def may_write_case(user: Any) -> bool:
-    """Whether `user`'s role records case work at all (which KPM is decided by scoping)."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role in CASE_WRITER_ROLES
 
 
 def kpm_lock_for_case_work(*, kpm_pk: int, actor: Any) -> Kpm:
@@ -46,11 +41,6 @@ def kpm_lock_for_case_work(*, kpm_pk: int, actor: Any) -> Kpm:
     if locked is None:
         raise DomainError(_("Anda tidak berwenang mengubah data KPM ini."), code="forbidden")
     return locked
-
-
-def age_on(born: date, day: date) -> int:
-    """Whole years of age on `day`."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _lock_member(*, anggota: Anggota, actor: Any) -> tuple[Kpm, Anggota]:

@@ -31,9 +31,8 @@ from kpm.services.household import (
     anggota_exit,
     anggota_record_delivery,
     anggota_record_pregnancy,
-    may_write_case,
 )
-from pengguna.scoping import get_visible_or_404
+from pengguna.scoping import get_visible_or_404, may_write_case
 
 MOTHER_MIN_AGE = 10
 

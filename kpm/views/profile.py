@@ -9,10 +9,9 @@ from django.utils import timezone
 from graduasi.selectors import policy_on
 from kpm.models import Kpm
 from kpm.selectors import kpm_profile
-from kpm.services.household import may_write_case
 from kpm.views.caseload import CASELOAD_ROLES, role_required
 from pengguna.models import Role, User
-from pengguna.scoping import get_visible_or_404
+from pengguna.scoping import get_visible_or_404, may_write_case
 
 
 def sees_full_nik(user: User, kpm: Kpm) -> bool:
