@@ -181,9 +181,12 @@ SEED_MIGRATIONS = [
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item):
-    """After a transactional test has flushed the database, run the idempotent seeds again."""
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has flushed the database, run the idempotent seeds again.
+    Not after the last test: the test database is gone by then."""
     yield
+    if nextitem is None:
+        return
     marker = item.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
