@@ -161,7 +161,12 @@ def test_pendamping_visit_commitments_and_p2k2_show_on_the_profile(
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Daftar KPM").click()
     expect(page.locator("h1")).to_have_text("Daftar KPM")
     expect(page.get_by_test_id("caseload-total")).to_have_text("4 KPM")
-    page.get_by_label("Cari").press_sequentially("wibow")
+    page.wait_for_load_state("load")  # htmx attached before typing
+    search = page.get_by_label("Cari")
+    search.press_sequentially("wibow")
+    # htmx filters after a pause in typing; Enter submits the same form without waiting, so
+    # the step is deterministic whether or not the typed-input request has gone out yet.
+    search.press("Enter")
     expect(page.get_by_test_id("caseload-total")).to_have_text("1 KPM")
     results = page.locator("#hasil tbody tr")
     expect(results).to_have_count(1)
