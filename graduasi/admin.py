@@ -77,6 +77,10 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Verifikasi komitmen"),
+            {"fields": ("min_school_attendance_pct",)},
+        ),
         (None, {"fields": ("created_by", "created_at")}),
     )
 

@@ -60,6 +60,13 @@ class PolicyVersion(models.Model):
     yearly_graduation_target = _small(_("target graduasi per pendamping per tahun"))
     assessment_max_age_months = _small(_("umur maksimal asesmen ekonomi (bulan)"))
     sejahtera_evidence_max_age_months = _small(_("umur maksimal bukti graduasi sejahtera (bulan)"))
+    min_school_attendance_pct = models.PositiveSmallIntegerField(
+        _("kehadiran sekolah minimal (%)"),
+        default=85,
+        help_text=_(
+            "Verifikasi komitmen: di bawah angka ini anak sekolah tidak memenuhi komitmen."
+        ),
+    )
     source = models.CharField(_("sumber"), max_length=200)
     notes = models.TextField(_("catatan"), blank=True)
     created_by = models.ForeignKey(

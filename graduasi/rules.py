@@ -79,6 +79,8 @@ class Policy:
     assessment_max_age_months: int = 12
     # Source: DESIGN §5, a sejahtera proposal needs an assessment at most 6 months old.
     sejahtera_evidence_max_age_months: int = 6
+    # Source: DESIGN §5, "school attendance at least 85% for school components".
+    min_school_attendance_pct: int = 85
 
     def amount(self, component: Component) -> int:
         """Yearly rupiah for one component."""

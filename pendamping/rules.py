@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from graduasi.rules import DEFAULT_POLICY
+
 
 class Commitment(StrEnum):
     """What a member owes in a month; the values are those of models.CommitmentKind."""
@@ -26,8 +28,8 @@ class Commitment(StrEnum):
     HEALTH = "kesehatan"
 
 
-# Source: DESIGN §5, "school attendance at least 85% for school components".
-MIN_SCHOOL_ATTENDANCE_PCT = 85
+# The default; the value in force is graduasi Policy.min_school_attendance_pct (dated).
+MIN_SCHOOL_ATTENDANCE_PCT = DEFAULT_POLICY.min_school_attendance_pct
 
 # Component codes of graduasi.rules.Component, by the commitment they carry (DESIGN §5).
 SCHOOL_COMPONENTS = frozenset({"sd", "smp", "sma"})

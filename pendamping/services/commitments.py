@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_event, audit_write, diff, field_values
 from config.errors import DomainError
+from graduasi.selectors import policy_on
 from kpm.models import Anggota, Kpm, KpmStatus
 from pendamping.models import CommitmentVerification
 from pendamping.rules import (
@@ -58,6 +59,7 @@ def commitment_record(
             raise DomainError(
                 _("KPM ini tidak aktif; komitmen tidak dicatat lagi."), code="kpm_inactive"
             )
+        min_pct = policy_on(month).min_school_attendance_pct
         owed = _owed_for(locked, month, entries)
         existing = {
             cv.anggota_id: cv
@@ -67,7 +69,8 @@ def commitment_record(
         }
         events: list[AuditEvent] = []
         for anggota_id, (anggota, kind, fact) in owed.items():
-            event = _upsert(locked, anggota, kind, fact, month, existing.get(anggota_id), actor)
+            row = existing.get(anggota_id)
+            event = _upsert(locked, anggota, kind, fact, month, row, actor, min_pct=min_pct)
             if event is not None:
                 events.append(event)
         events += _flag_update(locked, actor)
@@ -122,6 +125,8 @@ def _upsert(
     month: date,
     row: CommitmentVerification | None,
     actor: Any,
+    *,
+    min_pct: int,
 ) -> AuditEvent | None:
     """Create or change one member's row; the audit event, or None when nothing changed."""
     school = kind == Commitment.SCHOOL
@@ -129,7 +134,7 @@ def _upsert(
         "kind": kind.value,
         "attendance_pct": fact.attendance_pct if school else None,
         "checkup_done": None if school else fact.checkup_done,
-        "compliant": commitment_compliant(kind, fact),
+        "compliant": commitment_compliant(kind, fact, min_attendance_pct=min_pct),
     }
     if row is None:
         row = CommitmentVerification.objects.create(

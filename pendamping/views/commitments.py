@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.errors import DomainError
+from graduasi.selectors import policy_on
 from kpm.models import Anggota, Kpm
 from pendamping.forms_commitments import CommitmentGridForm, month_parse
-from pendamping.rules import MIN_SCHOOL_ATTENDANCE_PCT, month_add, month_start, months_back
+from pendamping.rules import month_add, month_start, months_back
 from pendamping.selectors import HISTORY_MONTHS, commitment_grid
 from pendamping.services.commitments import commitment_record
 from pengguna.models import Role
@@ -92,7 +93,7 @@ def _grid_context(
         "kpm": kpm,
         "form": form,
         "month": month,
-        "min_pct": MIN_SCHOOL_ATTENDANCE_PCT,
+        "min_pct": policy_on(month).min_school_attendance_pct,
         "pengurus": Anggota.objects.filter(kpm=kpm, is_pengurus=True).first(),
         "history_months": months_back(month, HISTORY_MONTHS),
         "switcher": switcher,

@@ -207,3 +207,21 @@ def test_the_grid_shows_this_month_and_six_months_of_history(world):
     assert row.current is not None and row.current.attendance_pct == 90
     assert [m for m, _ in row.history] == [date(2026, m, 1) for m in range(6, 12)]
     assert [c for _, c in row.history] == [False, None, None, None, None, True]
+
+
+
+def test_the_attendance_threshold_follows_the_policy_in_force(world):
+    """A ministry change of the 85% threshold applies to months from its date on."""
+    from dataclasses import asdict
+
+    from graduasi.models import PolicyVersion
+    from graduasi.selectors import policy_from
+
+    seeded = PolicyVersion.objects.order_by("valid_from").first()
+    values = {**asdict(policy_from(seeded)), "min_school_attendance_pct": 80}
+    PolicyVersion.objects.create(valid_from=NOV, source="uji", **values)
+    pupil = child(world.kpm_own)
+    record(world, {pupil.pk: CommitmentFact(attendance_pct=82)}, month=OCT)
+    record(world, {pupil.pk: CommitmentFact(attendance_pct=82)}, month=NOV)
+    rows = dict(CommitmentVerification.objects.values_list("month", "compliant"))
+    assert rows == {OCT: False, NOV: True}
