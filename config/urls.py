@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -14,7 +13,5 @@ urlpatterns = [
     path("p2k2/", include("pendamping.urls_p2k2")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (visit photos, import files) are never served from MEDIA_URL: each has a view
+# that checks who may see it.

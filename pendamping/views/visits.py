@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import DomainError
 from kpm.views.household import kpm_profile_url, writable_kpm
 from pendamping.forms_visits import VisitForm
 from pendamping.models import EconomicAssessment, Visit
 from pendamping.services.visits import active_member_count, visit_log
+from pengguna.scoping import get_visible_or_404
 from pengguna.templatetags.humanize_id import rupiah
 
 
@@ -59,3 +60,20 @@ def _saved_message(visit: Visit) -> str:
             "n": assessment.member_count,
         }
     )
+
+
+@login_required
+@require_GET
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A visit's photo, for those who may see its KPM; media is never served unchecked."""
+    visit = get_visible_or_404(Visit.objects.all(), request.user, pk=pk)
+    if not visit.photo:
+        raise Http404
+    try:
+        handle = visit.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
