@@ -209,7 +209,6 @@ def test_the_grid_shows_this_month_and_six_months_of_history(world):
     assert [c for _, c in row.history] == [False, None, None, None, None, True]
 
 
-
 def test_the_attendance_threshold_follows_the_policy_in_force(world):
     """A ministry change of the 85% threshold applies to months from its date on."""
     from dataclasses import asdict
@@ -217,7 +216,7 @@ def test_the_attendance_threshold_follows_the_policy_in_force(world):
     from graduasi.models import PolicyVersion
     from graduasi.selectors import policy_from
 
-    seeded = PolicyVersion.objects.order_by("valid_from").first()
+    seeded = PolicyVersion.objects.order_by("valid_from")[0]
     values = {**asdict(policy_from(seeded)), "min_school_attendance_pct": 80}
     PolicyVersion.objects.create(valid_from=NOV, source="uji", **values)
     pupil = child(world.kpm_own)
