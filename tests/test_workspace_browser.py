@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
@@ -21,11 +20,11 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from kpm.models import Anggota, Relationship, SchoolLevel, Sex
 from pendamping.models import P2k2Attendance
+from tests.browser import outside, record_requests, scroll_width
 from tests.conftest import DESA_KOTA_KEDIRI, SEED_MIGRATIONS, live_db
 from tests.factories import AnggotaFactory, KpmFactory
 
 PASSWORD = "rahasia-uji-123"  # tests.conftest.make_user
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PHONE = ViewportSize(width=360, height=740)
 DESKTOP = ViewportSize(width=1280, height=800)
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -56,23 +55,7 @@ def _seeded_rows(transactional_db):
 
 @pytest.fixture
 def requests_seen(page: Page) -> list[str]:
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    return urls
-
-
-def outside(urls: list[str]) -> list[str]:
-    """Requests to anything but this machine (data: and blob: URLs never leave it)."""
-    return [
-        u
-        for u in urls
-        if urlsplit(u).scheme in {"http", "https", "ws", "wss"}
-        and urlsplit(u).hostname not in LOCAL_HOSTS
-    ]
-
-
-def scroll_width(page: Page) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth"))
+    return record_requests(page)
 
 
 def snap(page: Page, name: str) -> None:

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from tests.browser import outside, record_requests, scroll_width
 from tests.conftest import live_db
 
 PASSWORD = "rahasia-uji-123"  # tests.conftest.make_user
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PHONE = ViewportSize(width=360, height=740)
-
-
-def record_requests(page: Page) -> list[str]:
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    return urls
-
-
-def outside(urls: list[str]) -> list[str]:
-    """Requests to anything but this machine (data: and blob: URLs never leave it)."""
-    return [
-        u
-        for u in urls
-        if urlsplit(u).scheme in {"http", "https", "ws", "wss"}
-        and urlsplit(u).hostname not in LOCAL_HOSTS
-    ]
-
-
-def scroll_width(page: Page) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth"))
 
 
 @pytest.mark.browser
