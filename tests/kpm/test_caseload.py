@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from graduasi.rules import DEFAULT_POLICY, Component, member_component
+from graduasi.selectors import member_facts
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus, SchoolLevel
-from kpm.selectors import anggota_component, kpm_commitment_due, member_facts, years_before
+from kpm.selectors import anggota_component, kpm_commitment_due, years_before
 from pendamping.models import CommitmentVerification
 from tests.conftest import DESA_KOTA_KEDIRI, DESA_KOTA_KEDIRI_2
 from tests.factories import AnggotaFactory, KpmFactory
