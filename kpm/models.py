@@ -199,6 +199,7 @@ class Anggota(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "memeriksa", _("Memeriksa")
     AWAITING = "menunggu_konfirmasi", _("Menunggu konfirmasi")
     RUNNING = "berjalan", _("Berjalan")
     DONE = "selesai", _("Selesai")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.errors import DomainError
 from kpm.forms import ImportUploadForm
 from kpm.importing import ImportReport
-from kpm.importing.jobs import import_job_cancel, import_job_confirm, import_job_create
+from kpm.importing.jobs import import_job_cancel, import_job_confirm, import_job_upload
 from kpm.models import ImportJob, ImportStatus
 from pengguna.models import Role
 from pengguna.scoping import get_visible_or_404
@@ -48,13 +48,14 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a file; it is checked at once and its report shown before anything is saved."""
+    """Upload a file; its check report is shown before anything is saved (a large file is
+    checked in the background while the page waits)."""
     posted = request.method == "POST"
     form = ImportUploadForm(request.POST, request.FILES) if posted else ImportUploadForm()
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = import_job_create(user=request.user, name=upload.name, data=upload.read())
+            job = import_job_upload(user=request.user, name=upload.name, data=upload.read())
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
@@ -77,6 +78,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "failure": job.report.get("failure"),
         "awaiting": job.status == ImportStatus.AWAITING,
         "running": job.status == ImportStatus.RUNNING,
+        "checking": job.status == ImportStatus.CHECKING,
     }
     return render(request, "kpm/import_detail.html", context)
 
@@ -113,10 +115,12 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @importer_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx partial: the progress bar; once the job ends the page reloads to show the report."""
+    """htmx partial: the check or the progress bar; once either ends the page reloads to show
+    the report."""
     job = _job(request, pk)
     response = render(request, "kpm/_import_progress.html", {"job": job})
-    if job.status != ImportStatus.RUNNING and request.headers.get("HX-Request"):
+    busy = job.status in (ImportStatus.CHECKING, ImportStatus.RUNNING)
+    if not busy and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
 

@@ -184,8 +184,10 @@ def test_large_file_runs_as_a_task_and_the_progress_partial_reports_it_done(
 ):
     settings.KPM_IMPORT_ASYNC_ROWS = 5
     client.force_login(world.admin)
-    upload(client)
+    with django_capture_on_commit_callbacks(execute=True):  # the check, also a task here
+        upload(client)
     job = ImportJob.objects.get()
+    assert job.status == ImportStatus.AWAITING
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(job_url("import_confirm", job))
