@@ -22,17 +22,14 @@ from pendamping.forms_commitments import CommitmentGridForm, month_parse
 from pendamping.rules import month_add, month_start, months_back
 from pendamping.selectors import HISTORY_MONTHS, commitment_grid
 from pendamping.services.commitments import commitment_record
-from pengguna.models import Role
-from pengguna.scoping import get_visible_or_404
+from pengguna.scoping import get_visible_or_404, may_write_case
 
-# Who records commitments; others who can see the KPM are refused (403).
-RECORDERS = (Role.PENDAMPING, Role.DINSOS, Role.ADMIN)
 SWITCHER_MONTHS = 12
 
 
 def _kpm(request: HttpRequest, kpm_id: str) -> Kpm:
     kpm = get_visible_or_404(Kpm.objects.select_related("desa"), request.user, kpm_id=kpm_id)
-    if getattr(request.user, "role", None) not in RECORDERS:
+    if not may_write_case(request.user):  # sees the KPM but does not record case work: 403
         raise PermissionDenied
     return kpm
 

@@ -33,9 +33,9 @@ from pendamping.services.p2k2 import (
     p2k2_meeting_plan,
 )
 from pengguna.models import Role
-from pengguna.scoping import get_visible_or_404
+from pengguna.scoping import CASE_WRITER_ROLES, get_visible_or_404
 
-VIEWERS = (Role.PENDAMPING, Role.DINSOS, Role.ADMIN)
+VIEWERS = tuple(CASE_WRITER_ROLES)  # the roles that record case work see the P2K2 pages
 EDITORS = (Role.PENDAMPING, Role.ADMIN)
 
 
