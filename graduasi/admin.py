@@ -10,8 +10,15 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
-from graduasi.models import PolicyVersion
+from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
+from graduasi.models import (
+    KpmAssessment,
+    PipelineRun,
+    PolicyVersion,
+    Proposal,
+    RegionSummary,
+    TargetProgress,
+)
 from graduasi.rules import DEFAULT_POLICY
 from graduasi.selectors import policy_from
 
@@ -74,6 +81,7 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "yearly_graduation_target",
                     "assessment_max_age_months",
                     "sejahtera_evidence_max_age_months",
+                    "school_leaving_age",
                 )
             },
         ),
@@ -94,3 +102,89 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(PipelineRun)
+class PipelineRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Each nightly run: its date, how long each stage took and what it counted."""
+
+    list_display = (
+        "as_of",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "assess_seconds",
+        "target_seconds",
+        "rollup_seconds",
+        "assessed",
+        "changed",
+        "failed",
+    )
+    list_filter = ("status", "trigger")
+    date_hierarchy = "as_of"
+    readonly_fields = ("duration_seconds",)
+
+
+@admin.register(KpmAssessment)
+class KpmAssessmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "kpm",
+        "status",
+        "status_since",
+        "component_count",
+        "yearly_benefit",
+        "projected_graduation",
+        "updated_at",
+    )
+    list_select_related = ("kpm",)
+    list_filter = ("status",)
+    search_fields = ("kpm__kpm_id",)
+    raw_id_fields = ("kpm", "run")
+
+
+@admin.register(TargetProgress)
+class TargetProgressAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "pendamping",
+        "year",
+        "approved",
+        "target",
+        "on_track",
+        "pending",
+        "candidates",
+        "active_kpm",
+    )
+    list_select_related = ("pendamping__user",)
+    list_filter = ("year", "on_track")
+    search_fields = ("pendamping__user__username",)
+
+
+@admin.register(RegionSummary)
+class RegionSummaryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "level",
+        "region_code",
+        "year",
+        "active_kpm",
+        "alamiah",
+        "sejahtera",
+        "tinjau",
+        "belum",
+        "candidates",
+        "approved",
+        "target",
+    )
+    list_filter = ("level", "year")
+    search_fields = ("region_code",)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Proposals move only through the workflow's services, never by an admin edit."""
+
+    list_display = ("kpm", "type", "status", "pendamping", "submitted_at", "decided_at")
+    list_select_related = ("kpm", "pendamping__user")
+    list_filter = ("status", "type")
+    search_fields = ("kpm__kpm_id",)
+    raw_id_fields = ("kpm", "pendamping", "created_by", "decided_by")

@@ -35,4 +35,5 @@ def member_facts(anggota: Anggota) -> Member:
         school_level=anggota.jenjang_sekolah,
         severe_disability=anggota.disabilitas_berat,
         active=anggota.status == MemberStatus.ACTIVE,
+        left_on=anggota.status_changed_on if anggota.status != MemberStatus.ACTIVE else None,
     )

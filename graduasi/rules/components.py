@@ -81,6 +81,8 @@ class Policy:
     sejahtera_evidence_max_age_months: int = 6
     # Source: DESIGN §5, "school attendance at least 85% for school components".
     min_school_attendance_pct: int = 85
+    # Source: DESIGN §5, the projected natural graduation assumes a child leaves SMA at 18.
+    school_leaving_age: int = 18
 
     def amount(self, component: Component) -> int:
         """Yearly rupiah for one component."""
@@ -117,6 +119,7 @@ class Member:
     school_level: str = ""  # "", "PAUD", "SD", "SMP" or "SMA": current enrolment
     severe_disability: bool = False
     active: bool = True  # False once the member died or moved away
+    left_on: date | None = None  # when an inactive member died or moved away, if recorded
 
 
 @dataclass(frozen=True)

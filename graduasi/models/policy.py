@@ -67,6 +67,11 @@ class PolicyVersion(models.Model):
             "Verifikasi komitmen: di bawah angka ini anak sekolah tidak memenuhi komitmen."
         ),
     )
+    school_leaving_age = models.PositiveSmallIntegerField(
+        _("usia lulus SMA (tahun)"),
+        default=18,
+        help_text=_("Untuk perkiraan graduasi alamiah: anak diperkirakan lulus SMA pada usia ini."),
+    )
     source = models.CharField(_("sumber"), max_length=200)
     notes = models.TextField(_("catatan"), blank=True)
     created_by = models.ForeignKey(

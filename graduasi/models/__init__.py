@@ -1,0 +1,27 @@
+"""Graduation: the dated policy, the nightly assessment and its summaries, and proposals."""
+
+from graduasi.models.assessment import (
+    AssessmentStatus,
+    KpmAssessment,
+    RegionLevel,
+    RegionSummary,
+    TargetProgress,
+)
+from graduasi.models.pipeline import PipelineRun, RunStatus, RunTrigger
+from graduasi.models.policy import PolicyVersion
+from graduasi.models.proposal import GraduationType, Proposal, ProposalStatus
+
+__all__ = [
+    "AssessmentStatus",
+    "GraduationType",
+    "KpmAssessment",
+    "PipelineRun",
+    "PolicyVersion",
+    "Proposal",
+    "ProposalStatus",
+    "RegionLevel",
+    "RegionSummary",
+    "RunStatus",
+    "RunTrigger",
+    "TargetProgress",
+]

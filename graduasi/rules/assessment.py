@@ -1,0 +1,302 @@
+"""The graduation assessment of a KPM as of a date (DESIGN §5). No ORM, no settings, no clock.
+
+Definitions the rules below rely on:
+
+- `alamiah`: no member holds a component on the date. The reason says since when, where the
+  recorded facts tell: the latest day a member's component ended (a child aging out, the end
+  of nifas, a member who died or moved away on a recorded date), if that day is on or after
+  the KPM's entry into PKH; otherwise the date is unknown (None).
+- `sejahtera`: the latest economic assessment on or before the date, if it is at most
+  `assessment_max_age_months` old (assessed on or after the same day that many months
+  earlier; a day that month lacks becomes its last day), shows household income per member at
+  or above the province's poverty line times `poverty_line_multiplier` (compared exactly:
+  income >= line x multiplier x members) and a stable income; or the latest DTSEN desil on or
+  before the date is above `desil_ceiling`.
+- `tinjau`: `max_years_in_pkh` whole years or more since the entry date (the anniversary itself
+  counts; a 29 February entry has its anniversary on 1 March, as rules.age_on counts).
+- `belum`: none of those.
+The status is the first that holds in that order; every test is a reason, holding or not,
+with the values that decided it.
+
+Projected natural graduation date, for a KPM that still holds a component: the day after
+which no member would hold one if nothing changes but time, and every child holding a
+component now follows the normal school path and leaves school at `school_leaving_age` (18);
+a child still enrolled past that age keeps the school component until aging out. A pregnancy
+brings a child whose components run `school_leaving_age` years from the due date. There is
+none (None) while a member holds lansia or disabilitas berat, or when a member would turn
+`lansia_min_age` before the other components end.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+from enum import StrEnum
+from typing import Any
+
+from graduasi.rules.components import (
+    SCHOOL_COMPONENTS,
+    Benefit,
+    Component,
+    Member,
+    Policy,
+    household_benefit,
+)
+
+
+class Status(StrEnum):
+    """Assessment statuses in precedence order (values match models.AssessmentStatus)."""
+
+    ALAMIAH = "alamiah"
+    SEJAHTERA = "sejahtera"
+    TINJAU = "tinjau"
+    BELUM = "belum"
+
+
+class Code(StrEnum):
+    """Reason codes. Each test gives exactly one of its codes."""
+
+    # components: alamiah
+    NO_COMPONENT = "no_component"
+    HAS_COMPONENTS = "has_components"
+    # income: sejahtera
+    INCOME_AT_OR_ABOVE_LINE = "income_at_or_above_line"
+    INCOME_NOT_STABLE = "income_not_stable"
+    INCOME_BELOW_LINE = "income_below_line"
+    ASSESSMENT_STALE = "assessment_stale"
+    NO_ASSESSMENT = "no_assessment"
+    NO_POVERTY_LINE = "no_poverty_line"
+    # desil: sejahtera
+    DESIL_ABOVE_CEILING = "desil_above_ceiling"
+    DESIL_WITHIN_CEILING = "desil_within_ceiling"
+    NO_DESIL = "no_desil"
+    # time in PKH: tinjau
+    YEARS_IN_PKH_REACHED = "years_in_pkh_reached"
+    YEARS_IN_PKH_BELOW = "years_in_pkh_below"
+
+
+@dataclass(frozen=True)
+class EconomicFacts:
+    """The KPM's latest economic assessment on or before the date."""
+
+    assessed_on: date
+    household_income: int  # rupiah per month
+    member_count: int
+    stable_income: bool
+
+
+@dataclass(frozen=True)
+class KpmFacts:
+    """Everything the assessment reads about one KPM."""
+
+    kpm_id: int  # the database id
+    entry_date: date
+    members: tuple[Member, ...]
+    economic: EconomicFacts | None = None
+    desil: int | None = None  # the latest DTSEN desil on or before the date
+    poverty_line: int | None = None  # the province's line on the date, rupiah/capita/month
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One test: its code, whether it holds, the status it supports, and what decided it."""
+
+    code: Code
+    holds: bool
+    status: Status
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form: dates as ISO text, decimals as text."""
+        return {
+            "code": self.code.value,
+            "holds": self.holds,
+            "status": self.status.value,
+            "values": {key: _json_value(value) for key, value in self.values.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    kpm_id: int
+    as_of: date
+    status: Status
+    statuses: tuple[Status, ...]  # every status that holds, in precedence order
+    reasons: tuple[Reason, ...]  # components, income, desil, years: one each
+    benefit: Benefit
+    projected_graduation: date | None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def anniversary(d: date, years: int) -> date:
+    """The day `years` whole years after `d` are complete; 29 February moves to 1 March."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return date(d.year + years, 3, 1)
+
+
+def months_before(d: date, months: int) -> date:
+    """The same day `months` earlier; a day that month lacks becomes the month's last day."""
+    index = d.year * 12 + d.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(d.day, last))
+
+
+# Components --------------------------------------------------------------------------------
+
+
+def component_end(member: Member, *, policy: Policy) -> date | None:
+    """The first day the member holds no component if the recorded facts never change; None
+    when that day never comes (lansia, disabilitas berat, a pregnancy with no delivery) or
+    the member left on an unrecorded date."""
+    if not member.active:
+        return member.left_on
+    if member.severe_disability:
+        return None
+    ends = [anniversary(member.birth_date, policy.anak_usia_dini_max_age + 1)]
+    if member.school_level in SCHOOL_COMPONENTS:
+        ends.append(anniversary(member.birth_date, policy.school_max_age + 1))
+    if member.sex == "P" and (member.pregnant or member.delivered_on is not None):
+        if member.pregnant and member.delivered_on is None:
+            return None
+        assert member.delivered_on is not None
+        ends.append(member.delivered_on + timedelta(days=policy.nifas_days + 1))
+        if member.pregnant and member.due_date is not None:
+            ends.append(member.due_date + timedelta(days=1))
+    return max(ends)
+
+
+def _no_component_since(facts: KpmFacts, *, policy: Policy) -> date | None:
+    ends = [component_end(m, policy=policy) for m in facts.members]
+    known = [end for end in ends if end is not None]
+    since = max(known) if known else None
+    return since if since is not None and since >= facts.entry_date else None
+
+
+def _projected_end(member: Member, component: Component, *, on: date, policy: Policy) -> date:
+    """When the member's component would end on the normal school path."""
+    if component == Component.IBU_HAMIL:
+        nifas_end = (member.delivered_on or on) + timedelta(days=policy.nifas_days + 1)
+        if member.pregnant and member.due_date is not None and member.due_date >= on:
+            child = anniversary(member.due_date, policy.school_leaving_age)
+            return max(nifas_end, child)
+        return nifas_end
+    leaves = anniversary(member.birth_date, policy.school_leaving_age)
+    if leaves > on:
+        return leaves
+    return anniversary(member.birth_date, policy.school_max_age + 1)
+
+
+def projected_graduation(
+    members: tuple[Member, ...], benefit: Benefit, *, on: date, policy: Policy
+) -> date | None:
+    """The projected natural graduation date (module docstring); None if it never comes or
+    nothing is held now."""
+    held = {mc.member_id: mc.component for mc in benefit.components}
+    if not held or any(c in (Component.LANSIA, Component.DISABILITAS_BERAT) for c in held.values()):
+        return None
+    by_id = {m.id: m for m in members}
+    end = max(_projected_end(by_id[i], c, on=on, policy=policy) for i, c in held.items())
+    for member in members:
+        if member.active and anniversary(member.birth_date, policy.lansia_min_age) <= end:
+            return None
+    return end
+
+
+def _components_reason(facts: KpmFacts, benefit: Benefit, *, policy: Policy) -> Reason:
+    if not benefit.components:
+        since = _no_component_since(facts, policy=policy)
+        return Reason(Code.NO_COMPONENT, True, Status.ALAMIAH, {"since": since})
+    values = {"count": len(benefit.components), "yearly": benefit.yearly}
+    return Reason(Code.HAS_COMPONENTS, False, Status.ALAMIAH, values)
+
+
+# Income and desil --------------------------------------------------------------------------
+
+
+def _income_reason(facts: KpmFacts, *, on: date, policy: Policy) -> Reason:
+    economic = facts.economic
+    if economic is None:
+        return Reason(Code.NO_ASSESSMENT, False, Status.SEJAHTERA)
+    oldest = months_before(on, policy.assessment_max_age_months)
+    if economic.assessed_on < oldest:
+        values: dict[str, Any] = {
+            "assessed_on": economic.assessed_on,
+            "max_age_months": policy.assessment_max_age_months,
+        }
+        return Reason(Code.ASSESSMENT_STALE, False, Status.SEJAHTERA, values)
+    if facts.poverty_line is None:
+        return Reason(Code.NO_POVERTY_LINE, False, Status.SEJAHTERA)
+    threshold = Decimal(facts.poverty_line) * policy.poverty_line_multiplier
+    values = {
+        "assessed_on": economic.assessed_on,
+        "income_per_member": economic.household_income // economic.member_count,
+        "line": facts.poverty_line,
+        "multiplier": policy.poverty_line_multiplier,
+        "threshold": int(threshold.to_integral_value(rounding=ROUND_CEILING)),
+        "stable_income": economic.stable_income,
+    }
+    if economic.household_income < threshold * economic.member_count:
+        return Reason(Code.INCOME_BELOW_LINE, False, Status.SEJAHTERA, values)
+    if not economic.stable_income:
+        return Reason(Code.INCOME_NOT_STABLE, False, Status.SEJAHTERA, values)
+    return Reason(Code.INCOME_AT_OR_ABOVE_LINE, True, Status.SEJAHTERA, values)
+
+
+def _desil_reason(facts: KpmFacts, *, policy: Policy) -> Reason:
+    if facts.desil is None:
+        return Reason(Code.NO_DESIL, False, Status.SEJAHTERA, {"ceiling": policy.desil_ceiling})
+    values = {"desil": facts.desil, "ceiling": policy.desil_ceiling}
+    if facts.desil > policy.desil_ceiling:
+        return Reason(Code.DESIL_ABOVE_CEILING, True, Status.SEJAHTERA, values)
+    return Reason(Code.DESIL_WITHIN_CEILING, False, Status.SEJAHTERA, values)
+
+
+def _years_reason(facts: KpmFacts, *, on: date, policy: Policy) -> Reason:
+    reached_on = anniversary(facts.entry_date, policy.max_years_in_pkh)
+    values = {
+        "entry_date": facts.entry_date,
+        "max_years": policy.max_years_in_pkh,
+        "reached_on": reached_on,
+    }
+    if on >= reached_on:
+        return Reason(Code.YEARS_IN_PKH_REACHED, True, Status.TINJAU, values)
+    return Reason(Code.YEARS_IN_PKH_BELOW, False, Status.TINJAU, values)
+
+
+# The assessment ----------------------------------------------------------------------------
+
+
+def assess(facts: KpmFacts, *, on: date, policy: Policy) -> Assessment:
+    """The KPM's status on `on`, every reason with its values, its benefit and its projected
+    natural graduation date."""
+    benefit = household_benefit(facts.members, on=on, policy=policy)
+    reasons = (
+        _components_reason(facts, benefit, policy=policy),
+        _income_reason(facts, on=on, policy=policy),
+        _desil_reason(facts, policy=policy),
+        _years_reason(facts, on=on, policy=policy),
+    )
+    held = [r.status for r in reasons if r.holds]
+    statuses = tuple(s for s in Status if s in held) or (Status.BELUM,)
+    return Assessment(
+        kpm_id=facts.kpm_id,
+        as_of=on,
+        status=statuses[0],
+        statuses=statuses,
+        reasons=reasons,
+        benefit=benefit,
+        projected_graduation=projected_graduation(facts.members, benefit, on=on, policy=policy),
+    )
