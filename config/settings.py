@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.embedded_db import embedded_database
@@ -171,6 +172,17 @@ SPECTACULAR_SETTINGS = {
 
 # Large imports run as a Celery task above this many data rows; smaller ones in the request.
 KPM_IMPORT_ASYNC_ROWS = env_int("KPM_IMPORT_ASYNC_ROWS", 2_000)
+
+# Nightly graduation pipeline: KPM per batch, and a pause between batches (milliseconds) that
+# leaves the database room for other work while the run goes on.
+GRADUASI_BATCH_SIZE = env_int("GRADUASI_BATCH_SIZE", 20_000)
+GRADUASI_BATCH_PAUSE_MS = env_int("GRADUASI_BATCH_PAUSE_MS", 0)
+CELERY_BEAT_SCHEDULE = {
+    "graduasi-nightly-pipeline": {
+        "task": "graduasi.tasks.nightly_pipeline",
+        "schedule": crontab(hour=1, minute=0),  # in CELERY_TIMEZONE: Asia/Jakarta
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -9,9 +9,17 @@ from graduasi.models.assessment import (
 )
 from graduasi.models.pipeline import PipelineRun, RunStatus, RunTrigger
 from graduasi.models.policy import PolicyVersion
-from graduasi.models.proposal import GraduationType, Proposal, ProposalStatus
+from graduasi.models.proposal import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    GraduationType,
+    Proposal,
+    ProposalStatus,
+)
 
 __all__ = [
+    "COUNTED_STATUSES",
+    "OPEN_STATUSES",
     "AssessmentStatus",
     "GraduationType",
     "KpmAssessment",

@@ -1,0 +1,14 @@
+"""The nightly graduation pipeline (DESIGN §5, STYLE "sets, not rows")."""
+
+from graduasi.pipeline.facts import PovertyLines, active_kpm_batches, kpm_facts
+from graduasi.pipeline.run import LOCK_NAME, kpm_reassess, pipeline_run, run_lock
+
+__all__ = [
+    "LOCK_NAME",
+    "PovertyLines",
+    "active_kpm_batches",
+    "kpm_facts",
+    "kpm_reassess",
+    "pipeline_run",
+    "run_lock",
+]

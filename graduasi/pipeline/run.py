@@ -1,0 +1,136 @@
+"""The nightly pipeline: assess every active KPM in batches, then target progress, then the
+roll-ups; under one run lock, recorded as a PipelineRun. Also the re-assessment of a few KPM
+after a change, which takes no lock: it writes the same rows the same way."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from graduasi.models import KpmAssessment, PipelineRun, RunStatus
+from graduasi.pipeline.facts import PovertyLines, active_kpm_batches, kpm_facts
+from graduasi.pipeline.summaries import rollup_stage, target_stage
+from graduasi.pipeline.write import assessment_prune, assessment_write
+from graduasi.rules import Assessment, KpmFacts, Policy, assess
+from graduasi.selectors import policy_on
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "graduasi.pipeline"
+FAILURES_KEPT = 50
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def run_lock(name: str) -> Iterator[bool]:
+    """A PostgreSQL advisory lock held by this connection while the block runs: True if taken,
+    False if another session holds it. Every process and machine sharing the database sees
+    the same lock, and it is released when the holder's connection ends, even if killed."""
+    key = zlib.crc32(name.encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        taken = bool(cursor.fetchone()[0])
+    try:
+        yield taken
+    finally:
+        if taken:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def assess_all(
+    facts: Sequence[KpmFacts], *, on: date, policy: Policy
+) -> tuple[list[Assessment], list[dict]]:
+    """The rules over a batch; a KPM whose facts break them is reported, not written."""
+    results, failures = [], []
+    for f in facts:
+        try:
+            results.append(assess(f, on=on, policy=policy))
+        except Exception as exc:  # one bad record must not stop the night's run
+            failures.append({"kpm": f.kpm_id, "error": f"{type(exc).__name__}: {exc}"})
+    return results, failures
+
+
+def _timed(run: PipelineRun, field: str, stage: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    result = stage()
+    setattr(run, field, round(time.perf_counter() - started, 3))
+    return result
+
+
+def _assess_stage(run: PipelineRun, *, policy: Policy) -> None:
+    lines = PovertyLines()
+    pause = settings.GRADUASI_BATCH_PAUSE_MS / 1000
+    for batch in active_kpm_batches(size=settings.GRADUASI_BATCH_SIZE):
+        facts = kpm_facts(batch, on=run.as_of, lines=lines)
+        results, failures = assess_all(facts, on=run.as_of, policy=policy)
+        run.changed += assessment_write(results, on=run.as_of, run_id=run.pk)
+        run.assessed += len(results)
+        run.failed += len(failures)
+        run.failures = (run.failures + failures)[:FAILURES_KEPT]
+        run.save(update_fields=["assessed", "changed", "failed", "failures"])
+        if pause:
+            time.sleep(pause)
+    run.changed += assessment_prune()
+
+
+def _close_interrupted() -> None:
+    """Runs left "berjalan" when the lock is free were stopped before they finished."""
+    PipelineRun.objects.filter(status=RunStatus.RUNNING).update(
+        status=RunStatus.INTERRUPTED, error="Proses berhenti sebelum selesai."
+    )
+
+
+def _run_stages(run: PipelineRun) -> None:
+    policy = policy_on(run.as_of)
+    _timed(run, "assess_seconds", lambda: _assess_stage(run, policy=policy))
+    run.targets_changed = _timed(
+        run, "target_seconds", lambda: target_stage(on=run.as_of, policy=policy)
+    )
+    run.summaries_changed = _timed(run, "rollup_seconds", lambda: rollup_stage(on=run.as_of))
+
+
+def pipeline_run(*, on: date, trigger: str, force: bool = False) -> PipelineRun | None:
+    """Run the three stages for `on` and record the run. None when another run holds the lock,
+    or (unless `force`) a run for `on` has already finished: a second trigger does no work."""
+    with run_lock(LOCK_NAME) as taken:
+        if not taken:
+            log.info("graduation pipeline for %s: another run is in progress", on)
+            return None
+        _close_interrupted()
+        if not force and PipelineRun.objects.filter(as_of=on, status=RunStatus.DONE).exists():
+            log.info("graduation pipeline for %s: already done", on)
+            return None
+        run = PipelineRun.objects.create(as_of=on, trigger=trigger, started_at=timezone.now())
+        try:
+            _run_stages(run)
+        except Exception as exc:
+            run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+            run.finished_at = timezone.now()
+            run.save()
+            raise
+        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+        run.save()
+        return run
+
+
+def kpm_reassess(*, kpm_ids: Sequence[int], on: date) -> int:
+    """Assess these KPM now and store what changed (rows of KPM no longer active are
+    removed); the number of rows written."""
+    facts = kpm_facts(list(kpm_ids), on=on, lines=PovertyLines())
+    results, failures = assess_all(facts, on=on, policy=policy_on(on))
+    for failure in failures:
+        log.error("graduation assessment failed for KPM %(kpm)s: %(error)s", failure)
+    written = assessment_write(results, on=on, run_id=None)
+    inactive = set(kpm_ids) - {f.kpm_id for f in facts}
+    if inactive:
+        written += KpmAssessment.objects.filter(kpm_id__in=inactive).delete()[0]
+    return written
