@@ -50,6 +50,16 @@ class Plan:
     desil_changes: int = 0
     assessments: list[AssessmentChange] = field(default_factory=list)
 
+    def touched_kpm_ids(self, chunk: list[KpmRecord]) -> set[str]:
+        """The kpm_id of every KPM this plan creates or changes, members, desil and economic
+        assessment included: the KPM whose graduation assessment may change."""
+        kpm_of_nik = {m.nik: r.kpm_id for r in chunk for m in r.members}
+        found = {r.kpm_id for r in self.kpm_new} | {r.kpm_id for _, r, _ in self.kpm_changed}
+        found |= {kpm_id for kpm_id, _ in self.anggota_new}
+        found |= {kpm_of_nik[m.nik] for _, m, _ in self.anggota_changed}
+        found |= {kpm_id for kpm_id, _ in self.desil_history}
+        return found | {a.kpm_id for a in self.assessments}
+
     def count_into(self, report: ImportReport) -> None:
         """Add this chunk's numbers to the report."""
         report.kpm_created += len(self.kpm_new)

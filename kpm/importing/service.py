@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
+from graduasi.services import assessment_refresh_on_commit
 from kpm.importing.apply import apply_plan
 from kpm.importing.load import Existing, load_existing
 from kpm.importing.parse import Source, read_table
@@ -102,6 +103,8 @@ def _write(
         plan.count_into(report)
         if not report.dry_run:
             apply_plan(plan, kpm_pks=kpm_pks, actor=actor, today=today)
+            touched = plan.touched_kpm_ids(chunk)
+            assessment_refresh_on_commit(kpm_pks[kpm_id] for kpm_id in touched)
         done += sum(len(r.members) for r in chunk)
         if progress is not None:
             progress(done)

@@ -15,6 +15,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, diff, field_values
 from config.errors import DomainError
 from graduasi.rules import age_on
+from graduasi.services import assessment_refresh_on_commit
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus, Relationship, SchoolLevel, Sex
 from kpm.rules import nik_mismatch, nik_problem
 from kpm.validators import KnownKecamatan
@@ -52,6 +53,7 @@ def _lock_member(*, anggota: Anggota, actor: Any) -> tuple[Kpm, Anggota]:
             code="kpm_not_active",
         )
     member = Anggota.objects.select_for_update().get(pk=anggota.pk)
+    assessment_refresh_on_commit([kpm.pk])  # only if this change commits
     if member.status != MemberStatus.ACTIVE:
         raise DomainError(
             _("%(nama)s sudah tercatat %(status)s.")
@@ -112,6 +114,7 @@ def anggota_add_birth(
         problem = _nik_refusal(nik, born=tanggal_lahir, sex=jenis_kelamin)
         if problem:
             raise DomainError(problem, code="nik")
+        assessment_refresh_on_commit([locked.pk])  # only if the birth is saved
         if mother is not None:
             _record_mother_delivery(kpm=locked, mother=mother, on=tanggal_lahir, actor=actor)
         child = Anggota(

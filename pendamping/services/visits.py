@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record, diff, field_values
 from config.errors import DomainError
+from graduasi.services import assessment_refresh_on_commit
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
 from kpm.services.household import kpm_lock_for_case_work
 from pendamping.models import (
@@ -149,6 +150,7 @@ def visit_log(
                 created_by=actor, **values,
             )  # fmt: skip
             _audit_create(actor=actor, obj=made, values=field_values(made, ASSESSMENT_FIELDS))
+            assessment_refresh_on_commit([locked.pk])
         _advance_last_visit(kpm=locked, visited_on=visited_on, actor=actor)
         return visit
 
