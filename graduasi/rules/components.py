@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -185,12 +186,21 @@ def eligible_components(member: Member, *, on: date, policy: Policy) -> list[Com
     return found
 
 
+@lru_cache(maxsize=64)
+def component_rank(policy: Policy) -> dict[Component, int]:
+    """Each component's place in the preference: highest amount first, then `Component` order.
+    Cached per policy: the nightly run asks for it once per member."""
+    order = list(Component)
+    ranked = sorted(Component, key=lambda c: (-policy.amount(c), order.index(c)))
+    return {component: place for place, component in enumerate(ranked)}
+
+
 def member_component(member: Member, *, on: date, policy: Policy) -> Component | None:
     """The member's one component on `on`: the highest paid of those it meets."""
     found = eligible_components(member, on=on, policy=policy)
-    order = list(Component)
-    found.sort(key=lambda c: (-policy.amount(c), order.index(c)))
-    return found[0] if found else None
+    if len(found) < 2:
+        return found[0] if found else None
+    return min(found, key=component_rank(policy).__getitem__)
 
 
 def household_benefit(members: Iterable[Member], *, on: date, policy: Policy) -> Benefit:
