@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 export DJANGO_DEBUG ?= true
 PORT ?= 8000
 
-.PHONY: run test check lint types bench setup demo clean-data worker beat messages
+.PHONY: run test check lint types bench setup demo nightly clean-data worker beat messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -27,7 +27,11 @@ setup: $(STAMP)
 demo: setup
 	$(MANAGE) seed_demo --if-empty
 
-run: demo
+# The nightly jobs once (graduation assessment, target progress, regional roll-ups).
+nightly: setup
+	$(MANAGE) assess
+
+run: demo nightly
 	$(MANAGE) print_demo_logins
 	$(MANAGE) runserver $(HOST):$(PORT)
 
