@@ -4,8 +4,9 @@ Definitions the rules below rely on:
 
 - `alamiah`: no member holds a component on the date. The reason says since when, where the
   recorded facts tell: the latest day a member's component ended (a child aging out, the end
-  of nifas, a member who died or moved away on a recorded date), if that day is on or after
-  the KPM's entry into PKH; otherwise the date is unknown (None).
+  of nifas, the recorded day a member who still held one died or moved away), if that day is
+  on or after the KPM's entry into PKH. Otherwise the date is unknown (None): also when a
+  member left on an unrecorded date and may have held a component until then.
 - `sejahtera`: the latest economic assessment on or before the date, if it is at most
   `assessment_max_age_months` old (assessed on or after the same day that many months
   earlier; a day that month lacks becomes its last day), shows household income per member at
@@ -18,20 +19,21 @@ Definitions the rules below rely on:
 The status is the first that holds in that order; every test is a reason, holding or not,
 with the values that decided it.
 
-Projected natural graduation date, for a KPM that still holds a component: the day after
-which no member would hold one if nothing changes but time, and every child holding a
+Projected natural graduation date, for a KPM that still holds a component: the first day
+on which no member would hold one if nothing changes but time, and every child holding a
 component now follows the normal school path and leaves school at `school_leaving_age` (18);
 a child still enrolled past that age keeps the school component until aging out. A pregnancy
 brings a child whose components run `school_leaving_age` years from the due date. There is
-none (None) while a member holds lansia or disabilitas berat, or when a member would turn
-`lansia_min_age` before the other components end.
+none (None) while a member meets lansia or disabilitas berat (also when a higher component
+is paid instead, as for a toddler with a severe disability), or when a member would turn
+`lansia_min_age` on or before the day the other components end.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
@@ -44,6 +46,7 @@ from graduasi.rules.components import (
     Member,
     Policy,
     household_benefit,
+    member_component,
 )
 
 
@@ -157,41 +160,54 @@ def months_before(d: date, months: int) -> date:
 # Components --------------------------------------------------------------------------------
 
 
-def component_end(member: Member, *, policy: Policy) -> date | None:
-    """The first day the member holds no component if the recorded facts never change; None
-    when that day never comes (lansia, disabilitas berat, a pregnancy with no delivery) or
-    the member left on an unrecorded date."""
+def component_end(member: Member, *, on: date, policy: Policy) -> date | None:
+    """The first day of the member's time without a component, as it stands on `on`: the day
+    the last component ended, or the recorded day the member left while holding one; None
+    while a component is held on `on` or the member left on an unrecorded date."""
     if not member.active:
-        return member.left_on
-    if member.severe_disability:
+        if member.left_on is None:
+            return None
+        staying = replace(member, active=True, left_on=None)
+        ended = component_end(staying, on=member.left_on - timedelta(days=1), policy=policy)
+        return member.left_on if ended is None else ended
+    if member_component(member, on=on, policy=policy) is not None:
         return None
     ends = [anniversary(member.birth_date, policy.anak_usia_dini_max_age + 1)]
     if member.school_level in SCHOOL_COMPONENTS:
         ends.append(anniversary(member.birth_date, policy.school_max_age + 1))
-    if member.sex == "P" and (member.pregnant or member.delivered_on is not None):
-        if member.pregnant and member.delivered_on is None:
-            return None
-        assert member.delivered_on is not None
+    if member.sex == "P" and member.delivered_on is not None:
         ends.append(member.delivered_on + timedelta(days=policy.nifas_days + 1))
-        if member.pregnant and member.due_date is not None:
-            ends.append(member.due_date + timedelta(days=1))
-    return max(ends)
+    if member.sex == "P" and member.pregnant and member.due_date is not None:
+        ends.append(member.due_date + timedelta(days=1))
+    past = [end for end in ends if end <= on]
+    return max(past) if past else None
 
 
-def _no_component_since(facts: KpmFacts, *, policy: Policy) -> date | None:
-    ends = [component_end(m, policy=policy) for m in facts.members]
+def _no_component_since(facts: KpmFacts, *, on: date, policy: Policy) -> date | None:
+    recorded = [m for m in facts.members if m.active or m.left_on is not None]
+    ends = [component_end(m, on=on, policy=policy) for m in recorded]
     known = [end for end in ends if end is not None]
-    since = max(known) if known else None
-    return since if since is not None and since >= facts.entry_date else None
+    if not known or len(known) < len(ends):
+        return None
+    since = max(known)
+    # A member who left on an unrecorded date ended no later than if they had stayed.
+    for member in facts.members:
+        if member.active or member.left_on is not None:
+            continue
+        bound = component_end(replace(member, active=True), on=on, policy=policy)
+        if bound is None or bound > since:
+            return None
+    return since if since >= facts.entry_date else None
 
 
 def _projected_end(member: Member, component: Component, *, on: date, policy: Policy) -> date:
     """When the member's component would end on the normal school path."""
     if component == Component.IBU_HAMIL:
         nifas_end = (member.delivered_on or on) + timedelta(days=policy.nifas_days + 1)
-        if member.pregnant and member.due_date is not None and member.due_date >= on:
-            child = anniversary(member.due_date, policy.school_leaving_age)
-            return max(nifas_end, child)
+        delivered = member.delivered_on is not None and member.delivered_on <= on
+        due = member.due_date
+        if member.pregnant and due is not None and (due >= on or not delivered):
+            return max(nifas_end, anniversary(due, policy.school_leaving_age))
         return nifas_end
     leaves = anniversary(member.birth_date, policy.school_leaving_age)
     if leaves > on:
@@ -205,19 +221,21 @@ def projected_graduation(
     """The projected natural graduation date (module docstring); None if it never comes or
     nothing is held now."""
     held = {mc.member_id: mc.component for mc in benefit.components}
-    if not held or any(c in (Component.LANSIA, Component.DISABILITAS_BERAT) for c in held.values()):
+    # A severe disability never ends, even while a higher component is paid for it.
+    if not held or any(m.active and m.severe_disability for m in members):
         return None
     by_id = {m.id: m for m in members}
     end = max(_projected_end(by_id[i], c, on=on, policy=policy) for i, c in held.items())
+    # Every end is after `on`, so this also catches a member who is lansia already.
     for member in members:
         if member.active and anniversary(member.birth_date, policy.lansia_min_age) <= end:
             return None
     return end
 
 
-def _components_reason(facts: KpmFacts, benefit: Benefit, *, policy: Policy) -> Reason:
+def _components_reason(facts: KpmFacts, benefit: Benefit, *, on: date, policy: Policy) -> Reason:
     if not benefit.components:
-        since = _no_component_since(facts, policy=policy)
+        since = _no_component_since(facts, on=on, policy=policy)
         return Reason(Code.NO_COMPONENT, True, Status.ALAMIAH, {"since": since})
     values = {"count": len(benefit.components), "yearly": benefit.yearly}
     return Reason(Code.HAS_COMPONENTS, False, Status.ALAMIAH, values)
@@ -284,7 +302,7 @@ def assess(facts: KpmFacts, *, on: date, policy: Policy) -> Assessment:
     natural graduation date."""
     benefit = household_benefit(facts.members, on=on, policy=policy)
     reasons = (
-        _components_reason(facts, benefit, policy=policy),
+        _components_reason(facts, benefit, on=on, policy=policy),
         _income_reason(facts, on=on, policy=policy),
         _desil_reason(facts, policy=policy),
         _years_reason(facts, on=on, policy=policy),
