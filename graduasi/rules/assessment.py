@@ -10,8 +10,9 @@ Definitions the rules below rely on:
 - `sejahtera`: the latest economic assessment on or before the date, if it is at most
   `assessment_max_age_months` old (assessed on or after the same day that many months
   earlier; a day that month lacks becomes its last day), shows household income per member at
-  or above the province's poverty line times `poverty_line_multiplier` (compared exactly:
-  income >= line x multiplier x members) and a stable income; or the latest DTSEN desil on or
+  or above the province's poverty line times `poverty_line_multiplier` (in whole rupiah: the
+  income per member rounded down against the line times the multiplier rounded up, so the
+  values shown are the ones compared) and a stable income; or the latest DTSEN desil on or
   before the date is above `desil_ceiling`.
 - `tinjau`: `max_years_in_pkh` whole years or more since the entry date (the anniversary itself
   counts; a 29 February entry has its anniversary on 1 March, as rules.age_on counts).
@@ -144,7 +145,7 @@ def _json_value(value: Any) -> Any:
 def anniversary(d: date, years: int) -> date:
     """The day `years` whole years after `d` are complete; 29 February moves to 1 March."""
     try:
-        return d.replace(year=d.year + years)
+        return date(d.year + years, d.month, d.day)  # faster than d.replace, called per member
     except ValueError:
         return date(d.year + years, 3, 1)
 
@@ -257,16 +258,20 @@ def _income_reason(facts: KpmFacts, *, on: date, policy: Policy) -> Reason:
         return Reason(Code.ASSESSMENT_STALE, False, Status.SEJAHTERA, values)
     if facts.poverty_line is None:
         return Reason(Code.NO_POVERTY_LINE, False, Status.SEJAHTERA)
-    threshold = Decimal(facts.poverty_line) * policy.poverty_line_multiplier
+    # Money is whole rupiah (DESIGN §4): the income per member rounded down against the line
+    # times the multiplier rounded up, so the values shown are exactly the ones compared.
+    exact = Decimal(facts.poverty_line) * policy.poverty_line_multiplier
+    threshold = int(exact.to_integral_value(rounding=ROUND_CEILING))
+    per_member = economic.household_income // economic.member_count
     values = {
         "assessed_on": economic.assessed_on,
-        "income_per_member": economic.household_income // economic.member_count,
+        "income_per_member": per_member,
         "line": facts.poverty_line,
         "multiplier": policy.poverty_line_multiplier,
-        "threshold": int(threshold.to_integral_value(rounding=ROUND_CEILING)),
+        "threshold": threshold,
         "stable_income": economic.stable_income,
     }
-    if economic.household_income < threshold * economic.member_count:
+    if per_member < threshold:
         return Reason(Code.INCOME_BELOW_LINE, False, Status.SEJAHTERA, values)
     if not economic.stable_income:
         return Reason(Code.INCOME_NOT_STABLE, False, Status.SEJAHTERA, values)

@@ -214,9 +214,10 @@ INCOME_CASES = [
         599_999,
         600_000,
     ),
-    # 609,161 x 1.25 = 761,451.25 per member: 3,045,805 for four, compared exactly
-    ("x1.25 exactly at the line", income(3_045_805), "1.25", 609_161, AT, 761_451, 761_452),
-    ("x1.25 one rupiah below", income(3_045_804), "1.25", 609_161, BELOW, 761_451, 761_452),
+    # 609,161 x 1.25 = 761,451.25, rounded up to 761,452; 3,045,807 for four is 761,451.75,
+    # rounded down to 761,451: whole rupiah on both sides, as shown
+    ("x1.25 at the line", income(3_045_808), "1.25", 609_161, AT, 761_452, 761_452),
+    ("x1.25 below in whole rupiah", income(3_045_807), "1.25", 609_161, BELOW, 761_451, 761_452),
     ("one member", income(600_000, members=1), "1.00", LINE, AT, 600_000, 600_000),
     (
         "three members, per member rounded down",
@@ -503,7 +504,7 @@ def test_reasons_are_stored_with_iso_dates_and_decimals_as_text():
     facts = kpm(
         child(2, date(2019, 5, 20)),  # 7 on 2026-05-20: no component since then
         entry=date(2021, 2, 1),
-        economic=income(3_045_805, stable=False),
+        economic=income(3_045_808, stable=False),
         poverty_line=609_161,
     )
     policy = replace(P, poverty_line_multiplier=Decimal("1.25"))
@@ -523,7 +524,7 @@ def test_reasons_are_stored_with_iso_dates_and_decimals_as_text():
             "status": "sejahtera",
             "values": {
                 "assessed_on": "2026-05-01",
-                "income_per_member": 761_451,
+                "income_per_member": 761_452,
                 "line": 609_161,
                 "multiplier": "1.25",
                 "threshold": 761_452,
