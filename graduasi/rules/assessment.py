@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from graduasi.rules.components import (
@@ -58,6 +59,9 @@ class Status(StrEnum):
     SEJAHTERA = "sejahtera"
     TINJAU = "tinjau"
     BELUM = "belum"
+
+
+STATUS_ORDER = tuple(Status)  # iterating the enum itself is slow, and this runs per KPM
 
 
 class Code(StrEnum):
@@ -245,6 +249,12 @@ def _components_reason(facts: KpmFacts, benefit: Benefit, *, on: date, policy: P
 # Income and desil --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def line_threshold(line: int, multiplier: Decimal) -> int:
+    """The poverty line times the multiplier, rounded up to whole rupiah."""
+    return int((Decimal(line) * multiplier).to_integral_value(rounding=ROUND_CEILING))
+
+
 def _income_reason(facts: KpmFacts, *, on: date, policy: Policy) -> Reason:
     economic = facts.economic
     if economic is None:
@@ -260,8 +270,7 @@ def _income_reason(facts: KpmFacts, *, on: date, policy: Policy) -> Reason:
         return Reason(Code.NO_POVERTY_LINE, False, Status.SEJAHTERA)
     # Money is whole rupiah (DESIGN §4): the income per member rounded down against the line
     # times the multiplier rounded up, so the values shown are exactly the ones compared.
-    exact = Decimal(facts.poverty_line) * policy.poverty_line_multiplier
-    threshold = int(exact.to_integral_value(rounding=ROUND_CEILING))
+    threshold = line_threshold(facts.poverty_line, policy.poverty_line_multiplier)
     per_member = economic.household_income // economic.member_count
     values = {
         "assessed_on": economic.assessed_on,
@@ -313,7 +322,7 @@ def assess(facts: KpmFacts, *, on: date, policy: Policy) -> Assessment:
         _years_reason(facts, on=on, policy=policy),
     )
     held = [r.status for r in reasons if r.holds]
-    statuses = tuple(s for s in Status if s in held) or (Status.BELUM,)
+    statuses = tuple(s for s in STATUS_ORDER if s in held) or (Status.BELUM,)
     return Assessment(
         kpm_id=facts.kpm_id,
         as_of=on,
