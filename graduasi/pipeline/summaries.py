@@ -191,6 +191,9 @@ def rollup_stage(*, on: date) -> int:
     """Write the year-to-date summary of every region with KPM; the number of rows changed."""
     params = _params(on)
     with transaction.atomic(), connection.cursor() as cursor:
+        # ON COMMIT DROP waits for the outermost commit: inside a caller's transaction (a test,
+        # an atomic block around the command) the previous run's table is still there.
+        cursor.execute("DROP TABLE IF EXISTS graduasi_summary_in")
         cursor.execute(ROLLUP_SQL, params)
         cursor.execute(SUMMARY_UPSERT_SQL, params)
         changed = cursor.rowcount
