@@ -37,7 +37,7 @@ class PipelineRun(models.Model):
     failed = models.PositiveIntegerField(_("KPM gagal diases"), default=0)
     targets_changed = models.PositiveIntegerField(_("capaian target berubah"), default=0)
     summaries_changed = models.PositiveIntegerField(_("rekap wilayah berubah"), default=0)
-    # The first failures: [{"kpm_id": ..., "error": ...}]
+    # The first failures: [{"kpm": <the KPM's database id>, "error": ...}]
     failures = models.JSONField(_("kegagalan"), default=list, blank=True)
     error = models.TextField(_("galat"), blank=True)
 
