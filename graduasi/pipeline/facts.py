@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import connection
 
@@ -69,9 +70,11 @@ class PovertyLines:
         return next((a for valid, a in self._by_province.get(provinsi, ()) if valid <= day), None)
 
 
+# Columns in the order of graduasi.rules.Member's fields, after the KPM id.
 MEMBER_SQL = """
 SELECT kpm_id, id, tanggal_lahir, jenis_kelamin, hamil, perkiraan_lahir, tanggal_persalinan,
-       jenjang_sekolah, disabilitas_berat, status = %s, status_changed_on
+       jenjang_sekolah, disabilitas_berat, status = %s,
+       CASE WHEN status = %s THEN NULL ELSE status_changed_on END
 FROM kpm_anggota WHERE {where}"""
 
 ECONOMIC_SQL = """
@@ -87,27 +90,14 @@ KPM_SQL = """
 SELECT id, pkh_entry_date, provinsi_code, desil FROM kpm_kpm WHERE {where}{active}"""
 
 
-def _members(cursor, ids: IdRange | Sequence[int]) -> dict[int, list[Member]]:
+def _members(cursor: Any, ids: IdRange | Sequence[int]) -> dict[int, list[Member]]:
     where, params = _where(ids, "kpm_id")
-    cursor.execute(MEMBER_SQL.format(where=where), [MemberStatus.ACTIVE.value, *params])
+    active = MemberStatus.ACTIVE.value
+    cursor.execute(MEMBER_SQL.format(where=where), [active, active, *params])
     found: dict[int, list[Member]] = defaultdict(list)
-    for (
-        kpm_id,
-        pk,
-        born,
-        sex,
-        hamil,
-        due,
-        delivered,
-        school,
-        disabled,
-        active,
-        changed,
-    ) in cursor.fetchall():
-        found[kpm_id].append(
-            Member(pk, born, sex, hamil, due, delivered, school, disabled, active,
-                   None if active else changed)
-        )  # fmt: skip
+    make = Member._make
+    for row in cursor.fetchall():
+        found[row[0]].append(make(row[1:]))
     return found
 
 

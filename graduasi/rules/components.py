@@ -28,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -107,8 +108,11 @@ COMPONENT_LABELS = {
 SCHOOL_COMPONENTS = {"SD": Component.SD, "SMP": Component.SMP, "SMA": Component.SMA}
 
 
-@dataclass(frozen=True)
-class Member:
+# Member, MemberComponent and Benefit are NamedTuples rather than frozen dataclasses: just as
+# immutable, and five times cheaper to build; the nightly run builds millions of them.
+
+
+class Member(NamedTuple):
     """The facts about one anggota that decide its component."""
 
     id: int
@@ -123,8 +127,7 @@ class Member:
     left_on: date | None = None  # when an inactive member died or moved away, if recorded
 
 
-@dataclass(frozen=True)
-class MemberComponent:
+class MemberComponent(NamedTuple):
     """One member's component and its yearly amount."""
 
     member_id: int
@@ -132,8 +135,7 @@ class MemberComponent:
     yearly: int
 
 
-@dataclass(frozen=True)
-class Benefit:
+class Benefit(NamedTuple):
     """What a KPM is paid as of a date, and for which members."""
 
     components: tuple[MemberComponent, ...]  # every member with a component, highest first
