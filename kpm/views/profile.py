@@ -1,4 +1,5 @@
-"""The KPM profile: the household, its members' components and benefit, and its history."""
+"""The KPM profile: the household, its graduation status, its members' components and
+benefit, and its history."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def profile(request: HttpRequest, kpm_id: str) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     kpm = get_visible_or_404(
-        Kpm.objects.select_related("desa__kecamatan__kabupaten", "pendamping__user"),
+        Kpm.objects.select_related(
+            "desa__kecamatan__kabupaten", "pendamping__user", "graduation_assessment"
+        ),
         user,
         kpm_id=kpm_id,
     )

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from graduasi.models import KpmAssessment
 from kpm.models import Anggota, DesilHistory, Kpm, SchoolLevel
 from kpm.selectors import years_before
 from pendamping.models import (
@@ -285,4 +286,20 @@ def test_query_count_does_not_follow_the_history_length(client, world):
     long = profile_queries(client, world.kpm_graduated)
     assert Anggota.objects.filter(kpm=world.kpm_graduated).count() == 26
     assert short == long
-    assert long <= 15
+    assert long <= 13
+
+
+def test_the_graduation_assessment_comes_with_the_kpm_at_no_extra_query(client, world):
+    login(client, world, "pendamping_kota")
+    without = profile_queries(client, world.kpm_own)
+    KpmAssessment.objects.create(
+        kpm=world.kpm_own, status="sejahtera", component_count=0, yearly_benefit=0,
+        per_tahap=0, status_since=TODAY, updated_at=timezone.now(),
+        reasons=[{"code": "desil_above_ceiling", "holds": True, "status": "sejahtera",
+                  "values": {"desil": 5, "ceiling": 4}}],
+    )  # fmt: skip
+    assert profile_queries(client, world.kpm_own) == without
+    assert (
+        "Desil DTSEN 5 di atas batas desil 4"
+        in client.get(profile_url(world.kpm_own)).content.decode()
+    )
