@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from graduasi.models import COUNTED_STATUSES, AssessmentStatus, Proposal
 from graduasi.rules import COMPONENT_LABELS, Component, Policy
 from kpm.models import Anggota, Kpm, KpmStatus
 from kpm.selectors import (
@@ -36,6 +37,13 @@ VISIT_CHOICES = [
 ]
 FLAG_CHOICES = [("ya", _("Tidak memenuhi komitmen")), ("tidak", _("Memenuhi komitmen"))]
 COMMITMENT_CHOICES = [("belum", _("Verifikasi bulan ini belum lengkap"))]
+NOT_ASSESSED = "belum_dinilai"
+GRADUATION_CHOICES = [*AssessmentStatus.choices, (NOT_ASSESSED, _("Belum dinilai"))]
+# "tanpa": no proposal that keeps a KPM off the candidate list (open or approved).
+PROPOSAL_CHOICES = [
+    ("tanpa", _("Belum ada usulan graduasi")),
+    ("ada", _("Ada usulan berjalan atau disetujui")),
+]
 
 # (value, label, ordering); "-" variants sort the other way. A KPM never visited counts as the
 # longest ago.
@@ -124,6 +132,18 @@ class CaseloadFilter(django_filters.FilterSet):
         method="filter_verifikasi",
         empty_label=_("Semua"),
     )
+    graduasi = django_filters.ChoiceFilter(
+        label=_("Status graduasi"),
+        choices=GRADUATION_CHOICES,
+        method="filter_graduasi",
+        empty_label=_("Semua"),
+    )
+    usulan = django_filters.ChoiceFilter(
+        label=_("Usulan graduasi"),
+        choices=PROPOSAL_CHOICES,
+        method="filter_usulan",
+        empty_label=_("Semua"),
+    )
     pendamping = django_filters.ModelChoiceFilter(
         label=_("Pendamping"),
         queryset=Pendamping.objects.none(),
@@ -178,6 +198,17 @@ class CaseloadFilter(django_filters.FilterSet):
 
     def filter_verifikasi(self, queryset: QuerySet[Kpm], name: str, value: str) -> QuerySet[Kpm]:
         return queryset.filter(kpm_commitment_due(on=self.on, policy=self.policy))
+
+    def filter_graduasi(self, queryset: QuerySet[Kpm], name: str, value: str) -> QuerySet[Kpm]:
+        if value == NOT_ASSESSED:
+            return queryset.filter(graduation_assessment__isnull=True)
+        return queryset.filter(graduation_assessment__status=value)
+
+    def filter_usulan(self, queryset: QuerySet[Kpm], name: str, value: str) -> QuerySet[Kpm]:
+        counted = Proposal.objects.filter(kpm=OuterRef("pk"), status__in=COUNTED_STATUSES)
+        if value == "ada":
+            return queryset.filter(Exists(counted))
+        return queryset.exclude(Exists(counted))
 
     def sort(self, queryset: QuerySet[Kpm], name: str, value: str) -> QuerySet[Kpm]:
         return queryset.order_by(*SORTS[value])

@@ -49,13 +49,15 @@ def _active_member_count() -> Coalesce:
 
 def caseload_rows(user: User) -> QuerySet[Kpm]:
     """The KPM `user` may see, with what a caseload row shows: pengurus name, desa name,
-    active member count and pendamping, in one query per page."""
+    active member count, pendamping and graduation status (None: not assessed), in one query
+    per page."""
     return (
         Kpm.objects.visible_to(user)
         .select_related("desa", "pendamping__user")
         .annotate(
             pengurus_nama=_pengurus_name(),
             member_count=_active_member_count(),
+            graduasi_status=F("graduation_assessment__status"),
         )
         .order_by("kpm_id")
     )

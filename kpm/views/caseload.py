@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from graduasi.models import AssessmentStatus
 from graduasi.selectors import policy_on
 from kpm.filters import CaseloadFilter
 from kpm.forms_caseload import ReassignForm
@@ -56,11 +57,17 @@ class CaseloadRow:
     kpm: Kpm
     days_since_visit: int | None
     visit_due: bool
+    graduasi_status: str | None  # None: not assessed (yet, or no longer active)
+
+    @property
+    def graduasi_label(self) -> str:
+        return str(AssessmentStatus(self.graduasi_status).label) if self.graduasi_status else ""
 
 
 def _row(kpm: Kpm, on: date) -> CaseloadRow:
     days = (on - kpm.last_visit_on).days if kpm.last_visit_on else None
-    return CaseloadRow(kpm, days, days is None or days > VISIT_DUE_DAYS)
+    status = getattr(kpm, "graduasi_status", None)
+    return CaseloadRow(kpm, days, days is None or days > VISIT_DUE_DAYS, status)
 
 
 def _ticked(form: ReassignForm | None) -> set[str]:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from graduasi.models import AssessmentStatus, KpmAssessment, Proposal
 from graduasi.rules import DEFAULT_POLICY, Component, member_component
 from graduasi.selectors import member_facts
 from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus, SchoolLevel
@@ -329,10 +330,23 @@ def caseload_queries(client, **params) -> int:
 
 
 def add_kpm(pendamping, count: int, start: int = 0) -> None:
+    """KPM with a pupil; every other one assessed (alternately belum and alamiah, each with an
+    open proposal every third KPM)."""
     for n in range(start, start + count):
         kpm = KpmFactory.create(kpm_id=f"KDR-Q{n:03d}", pendamping=pendamping)
         AnggotaFactory.create(kpm=kpm, pengurus=True)
         child(kpm, 8, SchoolLevel.SD)
+        if n % 2:
+            status = AssessmentStatus.ALAMIAH if n % 4 == 1 else AssessmentStatus.BELUM
+            KpmAssessment.objects.create(
+                kpm=kpm, status=status, reasons=[], component_count=1, yearly_benefit=900_000,
+                per_tahap=225_000, status_since=TODAY, updated_at=timezone.now(),
+            )  # fmt: skip
+        if n % 3 == 0:
+            Proposal.objects.create(
+                kpm=kpm, pendamping=pendamping, type="alamiah", status="diajukan",
+                created_by=pendamping.user,
+            )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -346,6 +360,9 @@ def add_kpm(pendamping, count: int, start: int = 0) -> None:
             "verifikasi": "belum",
             "urut": "-pengurus",
         },
+        {"graduasi": "alamiah", "usulan": "tanpa"},
+        {"graduasi": "belum_dinilai", "usulan": "ada", "status": "aktif"},
+        {"graduasi": "belum", "q": "KDR"},
     ],
 )
 def test_query_count_does_not_grow_with_the_caseload(client, world, params):
