@@ -177,6 +177,9 @@ KPM_IMPORT_ASYNC_ROWS = env_int("KPM_IMPORT_ASYNC_ROWS", 2_000)
 # leaves the database room for other work while the run goes on.
 GRADUASI_BATCH_SIZE = env_int("GRADUASI_BATCH_SIZE", 20_000)
 GRADUASI_BATCH_PAUSE_MS = env_int("GRADUASI_BATCH_PAUSE_MS", 0)
+# Celery tasks the nightly run queues to share its batches with other workers (0: the run's
+# own worker does them all). Set it to the worker processes free at night, minus one.
+GRADUASI_HELPERS = env_int("GRADUASI_HELPERS", 0)
 CELERY_BEAT_SCHEDULE = {
     "graduasi-nightly-pipeline": {
         "task": "graduasi.tasks.nightly_pipeline",

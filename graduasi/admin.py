@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from graduasi.models import (
     KpmAssessment,
+    PipelineBatch,
     PipelineRun,
     PolicyVersion,
     Proposal,
@@ -104,6 +105,17 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class PipelineBatchInline(admin.TabularInline):
+    model = PipelineBatch
+    fields = ("first_kpm", "last_kpm", "done", "taken_by", "assessed", "changed", "failures")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(PipelineRun)
 class PipelineRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Each nightly run: its date, how long each stage took and what it counted."""
@@ -124,6 +136,14 @@ class PipelineRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "trigger")
     date_hierarchy = "as_of"
     readonly_fields = ("duration_seconds",)
+    inlines = [PipelineBatchInline]
+
+
+@admin.register(PipelineBatch)
+class PipelineBatchAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("run", "first_kpm", "last_kpm", "done", "taken_by", "assessed", "changed")
+    list_select_related = ("run",)
+    list_filter = ("done",)
 
 
 @admin.register(KpmAssessment)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from graduasi.models import RunTrigger
 from graduasi.pipeline import kpm_reassess, pipeline_run
+from graduasi.pipeline.batches import batches_help
 
 
 def _day(as_of: str | None) -> date:
@@ -30,3 +31,9 @@ def nightly_pipeline(as_of: str | None = None) -> dict[str, int] | None:
 def reassess_kpm(kpm_ids: list[int], as_of: str | None = None) -> int:
     """Re-assess a few KPM after a change to their facts; the number of rows written."""
     return kpm_reassess(kpm_ids=kpm_ids, on=_day(as_of))
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def assess_batches(run_id: int) -> int:
+    """Share the assessment batches of a running pipeline run; how many this task did."""
+    return batches_help(run_id)

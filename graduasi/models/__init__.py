@@ -7,7 +7,7 @@ from graduasi.models.assessment import (
     RegionSummary,
     TargetProgress,
 )
-from graduasi.models.pipeline import PipelineRun, RunStatus, RunTrigger
+from graduasi.models.pipeline import PipelineBatch, PipelineRun, RunStatus, RunTrigger
 from graduasi.models.policy import PolicyVersion
 from graduasi.models.proposal import (
     COUNTED_STATUSES,
@@ -23,6 +23,7 @@ __all__ = [
     "AssessmentStatus",
     "GraduationType",
     "KpmAssessment",
+    "PipelineBatch",
     "PipelineRun",
     "PolicyVersion",
     "Proposal",

@@ -55,3 +55,28 @@ class PipelineRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class PipelineBatch(models.Model):
+    """One slice of a run's assessment stage: an inclusive range of active KPM ids. Any
+    process taking part in the run claims the next open batch (a row lock skipped by the
+    others), assesses it and marks it done in the same transaction, so a process that dies
+    mid-batch leaves it open for another."""
+
+    run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="batches")
+    first_kpm = models.IntegerField(_("ID KPM pertama"))
+    last_kpm = models.IntegerField(_("ID KPM terakhir"))
+    done = models.BooleanField(_("selesai"), default=False)
+    taken_by = models.CharField(_("dikerjakan oleh"), max_length=100, blank=True)
+    assessed = models.PositiveIntegerField(_("KPM diases"), default=0)
+    changed = models.PositiveIntegerField(_("asesmen berubah"), default=0)
+    failures = models.JSONField(_("kegagalan"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("batch proses malam")
+        verbose_name_plural = _("batch proses malam")
+        ordering = ["run_id", "first_kpm"]
+        indexes = [models.Index(fields=["run", "done"])]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.first_kpm}-{self.last_kpm}"

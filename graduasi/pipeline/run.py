@@ -6,26 +6,35 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from graduasi.models import KpmAssessment, PipelineRun, RunStatus
-from graduasi.pipeline.facts import PovertyLines, active_kpm_batches, kpm_facts
+from graduasi.pipeline.batches import (
+    FAILURES_KEPT,
+    assess_all,
+    batches_finish,
+    batches_plan,
+)
+from graduasi.pipeline.facts import PovertyLines, kpm_facts
 from graduasi.pipeline.summaries import rollup_stage, target_stage
 from graduasi.pipeline.write import assessment_prune, assessment_write
-from graduasi.rules import Assessment, KpmFacts, Policy, assess
+from graduasi.pipeline_process import help_run
+from graduasi.rules import Policy
 from graduasi.selectors import policy_on
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "graduasi.pipeline"
-FAILURES_KEPT = 50
 T = TypeVar("T")
 
 
@@ -46,19 +55,6 @@ def run_lock(name: str) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def assess_all(
-    facts: Sequence[KpmFacts], *, on: date, policy: Policy
-) -> tuple[list[Assessment], list[dict]]:
-    """The rules over a batch; a KPM whose facts break them is reported, not written."""
-    results, failures = [], []
-    for f in facts:
-        try:
-            results.append(assess(f, on=on, policy=policy))
-        except Exception as exc:  # one bad record must not stop the night's run
-            failures.append({"kpm": f.kpm_id, "error": f"{type(exc).__name__}: {exc}"})
-    return results, failures
-
-
 def _timed(run: PipelineRun, field: str, stage: Callable[[], T]) -> T:
     started = time.perf_counter()
     result = stage()
@@ -66,19 +62,37 @@ def _timed(run: PipelineRun, field: str, stage: Callable[[], T]) -> T:
     return result
 
 
-def _assess_stage(run: PipelineRun, *, policy: Policy) -> None:
-    lines = PovertyLines()
-    pause = settings.GRADUASI_BATCH_PAUSE_MS / 1000
-    for batch in active_kpm_batches(size=settings.GRADUASI_BATCH_SIZE):
-        facts = kpm_facts(batch, on=run.as_of, lines=lines)
-        results, failures = assess_all(facts, on=run.as_of, policy=policy)
-        run.changed += assessment_write(results, on=run.as_of, run_id=run.pk)
-        run.assessed += len(results)
-        run.failed += len(failures)
-        run.failures = (run.failures + failures)[:FAILURES_KEPT]
-        run.save(update_fields=["assessed", "changed", "failed", "failures"])
-        if pause:
-            time.sleep(pause)
+def _start_helpers(run: PipelineRun, *, processes: int) -> list[BaseProcess]:
+    """Others to share the batches: GRADUASI_HELPERS Celery tasks when a broker is there,
+    and `processes` - 1 local processes (the assess command's --processes)."""
+    from graduasi.tasks import assess_batches
+
+    if not current_app.conf.task_always_eager:
+        for _ in range(settings.GRADUASI_HELPERS):
+            assess_batches.delay(run.pk)
+    spawn = multiprocessing.get_context("spawn")
+    name = connection.settings_dict["NAME"]
+    started: list[BaseProcess] = [
+        spawn.Process(target=help_run, args=(run.pk, name)) for _ in range(processes - 1)
+    ]
+    for process in started:
+        process.start()
+    return started
+
+
+def _assess_stage(run: PipelineRun, *, policy: Policy, processes: int) -> None:
+    batches_plan(run, size=settings.GRADUASI_BATCH_SIZE)
+    helpers = _start_helpers(run, processes=processes)
+    try:
+        pause = settings.GRADUASI_BATCH_PAUSE_MS / 1000
+        batches_finish(run_id=run.pk, on=run.as_of, policy=policy, pause=pause)
+    finally:
+        for process in helpers:
+            process.join(timeout=60)
+            process.kill()
+    run.refresh_from_db(fields=["assessed", "changed", "failed"])
+    failures = run.batches.exclude(failures=[]).values_list("failures", flat=True)
+    run.failures = [f for batch in failures for f in batch][:FAILURES_KEPT]
     run.changed += assessment_prune()
 
 
@@ -89,18 +103,21 @@ def _close_interrupted() -> None:
     )
 
 
-def _run_stages(run: PipelineRun) -> None:
+def _run_stages(run: PipelineRun, *, processes: int) -> None:
     policy = policy_on(run.as_of)
-    _timed(run, "assess_seconds", lambda: _assess_stage(run, policy=policy))
+    _timed(run, "assess_seconds", lambda: _assess_stage(run, policy=policy, processes=processes))
     run.targets_changed = _timed(
         run, "target_seconds", lambda: target_stage(on=run.as_of, policy=policy)
     )
     run.summaries_changed = _timed(run, "rollup_seconds", lambda: rollup_stage(on=run.as_of))
 
 
-def pipeline_run(*, on: date, trigger: str, force: bool = False) -> PipelineRun | None:
+def pipeline_run(
+    *, on: date, trigger: str, force: bool = False, processes: int = 1
+) -> PipelineRun | None:
     """Run the three stages for `on` and record the run. None when another run holds the lock,
-    or (unless `force`) a run for `on` has already finished: a second trigger does no work."""
+    or (unless `force`) a run for `on` has already finished: a second trigger does no work.
+    `processes` > 1 starts that many local processes in all to share the assessment."""
     with run_lock(LOCK_NAME) as taken:
         if not taken:
             log.info("graduation pipeline for %s: another run is in progress", on)
@@ -111,7 +128,7 @@ def pipeline_run(*, on: date, trigger: str, force: bool = False) -> PipelineRun 
             return None
         run = PipelineRun.objects.create(as_of=on, trigger=trigger, started_at=timezone.now())
         try:
-            _run_stages(run)
+            _run_stages(run, processes=processes)
         except Exception as exc:
             run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
             run.finished_at = timezone.now()

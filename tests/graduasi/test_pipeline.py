@@ -30,8 +30,8 @@ from graduasi.models import (
     RunTrigger,
     TargetProgress,
 )
+from graduasi.pipeline import batches as batches_module
 from graduasi.pipeline import pipeline_run
-from graduasi.pipeline import run as run_module
 from graduasi.rules import Assessment, EconomicFacts, KpmFacts, assess, target_progress
 from graduasi.selectors import member_facts, policy_on
 from graduasi.tasks import nightly_pipeline
@@ -311,14 +311,14 @@ def test_a_kpm_that_leaves_the_programme_loses_its_assessment_at_the_next_run(va
 
 def test_small_batches_give_the_same_rows_as_one_batch(varied, settings, monkeypatch):
     sizes: list[int] = []
-    real_facts = run_module.kpm_facts
+    real_facts = batches_module.kpm_facts
 
     def counted(ids, **kwargs):
         facts = real_facts(ids, **kwargs)
         sizes.append(len(facts))
         return facts
 
-    monkeypatch.setattr(run_module, "kpm_facts", counted)
+    monkeypatch.setattr(batches_module, "kpm_facts", counted)
     run_on()
     one_batch = stored_rows()
     KpmAssessment.objects.all().delete()
@@ -339,7 +339,7 @@ def test_a_kpm_whose_facts_break_the_rules_is_listed_as_failed_and_the_rest_are_
             raise ValueError("tanggal lahir anak tidak masuk akal")
         return assess(facts, **kwargs)
 
-    monkeypatch.setattr(run_module, "assess", assess_or_break)
+    monkeypatch.setattr(batches_module, "assess", assess_or_break)
 
     run = run_on()
 

@@ -62,13 +62,19 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="YYYY-MM-DD; default today (Asia/Jakarta)")
         parser.add_argument("--kpm", metavar="KPM_ID", help="assess this KPM only")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="processes sharing the assessment (default 1; at most the CPU count)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         on = _day(options["as_of"]) if options["as_of"] else timezone.localdate()
         if options["kpm"]:
             self._one(options["kpm"], on=on, as_json=options["json"])
         else:
-            self._all(on=on, as_json=options["json"])
+            self._all(on=on, as_json=options["json"], processes=options["processes"])
 
     def _one(self, kpm_id: str, *, on: date, as_json: bool) -> None:
         kpm = Kpm.objects.filter(kpm_id=kpm_id).first()
@@ -89,8 +95,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  benefit: {benefit['yearly']} a year, {benefit['per_tahap']} a tahap")
         self.stdout.write(f"  projected natural graduation: {data['projected_graduation']}")
 
-    def _all(self, *, on: date, as_json: bool) -> None:
-        run = pipeline_run(on=on, trigger=RunTrigger.COMMAND, force=True)
+    def _all(self, *, on: date, as_json: bool, processes: int) -> None:
+        if processes < 1:
+            raise CommandError("--processes must be 1 or more")
+        run = pipeline_run(on=on, trigger=RunTrigger.COMMAND, force=True, processes=processes)
         if run is None:
             raise CommandError("Another graduation pipeline run is in progress; try again later.")
         counts = {
