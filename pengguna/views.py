@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -12,9 +13,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from graduasi.selectors import policy_on
+from graduasi.rules import Policy
+from graduasi.selectors import candidate_overview, pendamping_target, policy_on
 from kpm.models import Kpm
 from kpm.selectors import worklist
+from pendamping.models import Pendamping
 from pengguna.forms import LoginForm
 from pengguna.models import Role, User
 from wilayah.models import Kabupaten, Provinsi
@@ -57,12 +60,24 @@ def scope_label(user: User) -> str:
 
 # Roles whose Beranda shows today's work: the pendamping their own, Dinsos the kabupaten's.
 WORKLIST_ROLES = (Role.PENDAMPING, Role.DINSOS)
+CANDIDATES_SHOWN = 10
+
+
+def _graduation(user: User, *, on: date, policy: Policy) -> dict[str, Any]:
+    """The Beranda's graduation part: a pendamping's progress toward the yearly target and
+    their first candidates without a proposal; for a Dinsos officer the kabupaten's count."""
+    if user.role != Role.PENDAMPING:
+        return {"candidates": candidate_overview(user, shown=0)}
+    pendamping = Pendamping.objects.filter(user=user).first()
+    target = pendamping_target(pendamping, on=on, policy=policy) if pendamping else None
+    return {"target": target, "candidates": candidate_overview(user, shown=CANDIDATES_SHOWN)}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Beranda: who the user is, what they answer for, how many KPM that is, and for a
-    pendamping or Dinsos officer today's work (visits, commitments, P2K2) counted per desa."""
+    pendamping or Dinsos officer today's work (visits, commitments, P2K2) counted per desa
+    and graduation (target progress, candidates without a proposal)."""
     user = request.user
     assert isinstance(user, User)  # login_required guarantees a signed-in user
     context: dict[str, Any] = {
@@ -73,7 +88,9 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if user.role in WORKLIST_ROLES:
         on = timezone.localdate()
+        policy = policy_on(on)
         context["on"] = on
-        context["work"] = worklist(user, on=on, policy=policy_on(on))
+        context["work"] = worklist(user, on=on, policy=policy)
         context["show_lists"] = user.role == Role.PENDAMPING
+        context.update(_graduation(user, on=on, policy=policy))
     return render(request, "pengguna/home.html", context)
