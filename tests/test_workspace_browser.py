@@ -138,6 +138,7 @@ def test_pendamping_visit_commitments_and_p2k2_show_on_the_profile(
     # Beranda after signing in through the real form.
     sign_in(page, live_server, "pendamping_kota")
     expect(page.get_by_test_id("kpm-count")).to_have_text("4")
+    expect(page.get_by_test_id("target-progress")).to_have_text("0 dari 10 graduasi (0%)")
     snap(page, "beranda")
 
     # The caseload: part of the husband's name, in lower case, finds the one KPM.
@@ -234,6 +235,14 @@ def test_pendamping_visit_commitments_and_p2k2_show_on_the_profile(
         expect(table_row(page, commitments, name).locator("td").last).to_have_text("Ya")
     p2k2 = table_row(page, "Kehadiran P2K2 per modul", HEALTH_MODULE)
     expect(p2k2.locator("td")).to_have_text([HEALTH_MODULE, "1 / 4", "0", "0"])
+    # The visit's assessment re-assessed the KPM once it was saved: in PKH since 2020.
+    graduation = page.get_by_test_id("graduation")
+    expect(graduation.get_by_role("heading", name="Status graduasi")).to_be_visible()
+    expect(page.get_by_test_id("graduation-status")).to_have_text("Perlu ditinjau")
+    expect(graduation.locator("li.holds")).to_have_text(
+        "✓Terpenuhi: Sudah 5 tahun di PKH sejak 1 Januari 2020 (tercapai 1 Januari 2025)"
+    )
+    expect(page.get_by_test_id("readiness-compliance")).to_contain_text("100%")
     snap(page, "profile")
 
     assert outside(requests_seen) == []
