@@ -248,7 +248,9 @@ def lock_released() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-            " AND classid::bigint = 0 AND objid::bigint = %s)",
+            " AND classid::bigint = 0 AND objid::bigint = %s"
+            # advisory locks belong to one database; another database's run is not ours
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
             [LOCK_KEY],
         )
         return cursor.fetchone()[0]
