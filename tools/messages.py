@@ -29,6 +29,14 @@ def _set(pattern: str, value: str, text: str) -> str:
     return re.sub(pattern, lambda _m: value, text, flags=re.M)
 
 
+def _unfuzzy(entry: str) -> str:
+    """Drop the fuzzy flag (alone or among others, as in "#, fuzzy, python-format") and the
+    previous-msgid lines ("#| ...") that come with it."""
+    text = re.sub(r"^#\| .*\n", "", entry, flags=re.M)
+    text = re.sub(r"^#, fuzzy\n", "", text, flags=re.M)
+    return re.sub(r"^#, fuzzy, ", "#, ", text, flags=re.M)
+
+
 def fill_source_catalogue(po: Path) -> int:
     """Set each msgstr of `po` to its msgid (plural forms: singular, plural)."""
     entries = po.read_text(encoding="utf-8").split("\n\n")
@@ -38,7 +46,7 @@ def fill_source_catalogue(po: Path) -> int:
         if not msgid or msgid.group(1).strip() == '""':
             continue
         plural = re.search(r'^msgid_plural ((?:".*"\n?)+)', entry, re.M)
-        text = re.sub(r"^#, fuzzy\n", "", entry, flags=re.M)
+        text = _unfuzzy(entry)
         if plural:
             text = _set(r'^msgstr\[0\] (?:".*"\n?)+', f"msgstr[0] {msgid.group(1)}", text)
             text = _set(r'^msgstr\[1\] (?:".*"\n?)+', f"msgstr[1] {plural.group(1)}", text)
