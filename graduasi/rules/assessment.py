@@ -220,12 +220,15 @@ def _projected_end(member: Member, component: Component, *, on: date, policy: Po
     return anniversary(member.birth_date, policy.school_max_age + 1)
 
 
+NEVER_ENDING = (Component.LANSIA, Component.DISABILITAS_BERAT)
+
+
 def projected_graduation(
     members: tuple[Member, ...], benefit: Benefit, *, on: date, policy: Policy
 ) -> date | None:
     """The projected natural graduation date (module docstring); None if it never comes or
     nothing is held now."""
-    if not benefit.components:
+    if not benefit.components or any(mc.component in NEVER_ENDING for mc in benefit.components):
         return None
     active = [m for m in members if m.active]
     # A severe disability never ends, even while a higher component is paid for it.
@@ -236,8 +239,8 @@ def projected_graduation(
         _projected_end(by_id[mc.member_id], mc.component, on=on, policy=policy)
         for mc in benefit.components
     )
-    # Every end is after `on`, so this also catches a member who is lansia already. The
-    # oldest member turns lansia first.
+    # No lansia is held, so every end is after `on`; a member turning lansia on or before the
+    # last end keeps the KPM in. The oldest member turns lansia first.
     oldest = min(m.birth_date for m in active)
     if anniversary(oldest, policy.lansia_min_age) <= end:
         return None

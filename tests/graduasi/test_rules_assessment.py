@@ -745,6 +745,8 @@ PROJECTED_CASES = [
         date(2034, 9, 15),
     ),
     ("a lansia", (adult(), SD_CHILD, adult(3, birth_date=born(72))), None),
+    ("a lansia alone", (adult(birth_date=born(72)),), None),
+    ("a lansia with other adults", (adult(), adult(2, sex="L", birth_date=born(75))), None),
     ("disabilitas berat", (adult(severe_disability=True), SD_CHILD), None),
     (
         "a toddler with a severe disability",
