@@ -70,6 +70,8 @@ def batch_take_one(*, run_id: int, on: date, policy: Policy, lines: PovertyLines
             # A batch is recomputed by the next run if a crash loses it: no need to wait for
             # its commit to reach the disk.
             cursor.execute("SET LOCAL synchronous_commit = off")
+            # Each batch's queries are short: compiling them (JIT) costs more than it saves.
+            cursor.execute("SET LOCAL jit = off")
         batch = (
             PipelineBatch.objects.select_for_update(skip_locked=True)
             .filter(run_id=run_id, done=False)
