@@ -22,11 +22,35 @@ from graduasi.models import (
 )
 from graduasi.rules import DEFAULT_POLICY
 from graduasi.selectors import policy_from
+from pengguna.models import Role
+
+
+def reads_policy(user: Any) -> bool:
+    """Kementerian staff (any scope) read the programme policy in the admin site."""
+    return bool(user.is_active and user.is_staff and user.role == Role.KEMENTERIAN)
+
+
+def edits_policy(user: Any) -> bool:
+    """The policy is national: only national kementerian staff (no scope region) change it."""
+    return reads_policy(user) and user.scope_region_code is None
 
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """A new version from a future date changes the policy from that date; past dates stay."""
+    """A new version from a future date changes the policy from that date; past dates stay.
+    Kementerian staff edit it here (DESIGN §2) besides admins; they see nothing else."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return reads_policy(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return reads_policy(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return edits_policy(request.user) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return edits_policy(request.user) or super().has_change_permission(request, obj)
 
     list_display = (
         "valid_from",

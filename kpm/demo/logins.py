@@ -26,7 +26,8 @@ def demo_logins(dinsos_kabupaten: str = "35.71") -> tuple[DemoLogin, ...]:
     return (
         DemoLogin("admin", "admin", None, "Admin", is_staff=True, is_superuser=True),
         DemoLogin("dinsos.kediri", "dinsos", dinsos_kabupaten, "Petugas Dinsos"),
-        DemoLogin("kemensos", "kementerian", None, "Kemensos Pusat"),
+        # Staff: the ministry edits the programme policy in the admin site.
+        DemoLogin("kemensos", "kementerian", None, "Kemensos Pusat", is_staff=True),
         DemoLogin("kemensos.jatim", "kementerian", "35", "Kemensos Jawa Timur"),
         DemoLogin("mitra.pnm", "agency", None, "Mitra PNM"),
     )

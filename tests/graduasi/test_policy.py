@@ -119,3 +119,59 @@ def test_a_new_version_added_in_admin_starts_from_the_latest_values(admin_client
     [event] = events_for(version)
     assert event.action == AuditAction.CREATE
     assert event.changes["yearly_graduation_target"] == [None, 12]
+
+
+@pytest.fixture
+def ministry_staff(world):
+    """The national and the provincial kementerian user, both allowed into the admin site."""
+    for user in (world.kementerian_national, world.kementerian_jatim):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return world
+
+
+def test_national_kementerian_staff_add_a_policy_version_in_admin(client, ministry_staff):
+    client.force_login(ministry_staff.kementerian_national)
+    url = reverse("admin:graduasi_policyversion_add")
+    data = change_form_data(client.get(url))
+    data.update({"valid_from": "2027-01-01", "source": "Kepmensos uji", "lansia_min_age": "65"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    version = PolicyVersion.objects.get(valid_from=date(2027, 1, 1))
+    assert version.created_by == ministry_staff.kementerian_national
+    assert policy_on(date(2027, 1, 1)).lansia_min_age == 65
+    assert [e.action for e in events_for(version)] == [AuditAction.CREATE]
+
+
+def test_provincial_kementerian_staff_read_the_policy_but_cannot_change_it(client, ministry_staff):
+    client.force_login(ministry_staff.kementerian_jatim)
+    version = PolicyVersion.objects.get(valid_from=SEEDED_FROM)
+
+    assert client.get(reverse("admin:graduasi_policyversion_changelist")).status_code == 200
+    assert client.get(reverse("admin:graduasi_policyversion_add")).status_code == 403
+    change = reverse("admin:graduasi_policyversion_change", args=[version.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and b'name="lansia_min_age"' not in page.content
+    assert client.post(change, {"lansia_min_age": "60"}).status_code == 403
+    assert policy_on(SEEDED_FROM).lansia_min_age == 70
+
+
+def test_kementerian_staff_see_nothing_else_in_admin(client, ministry_staff):
+    client.force_login(ministry_staff.kementerian_national)
+
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:kpm_kpm_changelist")).status_code == 403
+    assert client.get(reverse("admin:pengguna_user_changelist")).status_code == 403
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "versi kebijakan" in index.lower() or "Versi kebijakan" in index
+    assert "kpm/kpm/" not in index
+
+
+def test_a_kementerian_user_who_is_not_staff_cannot_enter_admin(client, world):
+    client.force_login(world.kementerian_national)
+
+    response = client.get(reverse("admin:graduasi_policyversion_changelist"))
+
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -265,7 +265,9 @@ def test_all_six_demo_logins_exist_with_their_role_and_scope_and_authenticate():
         "mitra.pnm": (Role.AGENCY, None),
     }
     assert users["admin"].is_staff and users["admin"].is_superuser
-    assert not users["dinsos.kediri"].is_staff and not users["kemensos"].is_staff
+    assert not users["dinsos.kediri"].is_staff and not users["kemensos.jatim"].is_staff
+    # The national ministry login edits the programme policy in the admin site, nothing more.
+    assert users["kemensos"].is_staff and not users["kemensos"].is_superuser
     assert Kpm.objects.filter(pendamping__user__username="pendamping.kediri").exists()
 
 
