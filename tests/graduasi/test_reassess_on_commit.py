@@ -49,7 +49,7 @@ def test_a_recorded_pregnancy_reassesses_the_kpm_after_commit(
 
 
 def test_a_school_change_moves_the_assessment(world, django_capture_on_commit_callbacks):
-    child = AnggotaFactory(
+    child = AnggotaFactory.create(
         kpm=world.kpm_own, tanggal_lahir=timezone.localdate() - timedelta(days=365 * 10)
     )
     with django_capture_on_commit_callbacks(execute=True):
