@@ -22,7 +22,24 @@ from graduasi.models import (
 )
 from graduasi.rules import DEFAULT_POLICY
 from graduasi.selectors import policy_from
+from graduasi.services import assessment_refresh_on_commit
 from pengguna.models import Role
+
+
+class ReassessedAdminMixin(admin.ModelAdmin):
+    """An admin edit of a KPM's facts (the KPM, a member, a desil, an economic assessment)
+    re-assesses that KPM once it commits, as the same change made through a service does."""
+
+    kpm_attribute = "kpm_id"  # where the edited object keeps its KPM's id ("pk" on Kpm)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        assessment_refresh_on_commit([getattr(obj, self.kpm_attribute)])
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        kpm_id = getattr(obj, self.kpm_attribute)
+        super().delete_model(request, obj)
+        assessment_refresh_on_commit([kpm_id])
 
 
 def reads_policy(user: Any) -> bool:

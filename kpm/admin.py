@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
+from graduasi.admin import ReassessedAdminMixin
 from kpm.models import Anggota, DesilHistory, ImportJob, Kpm
 from kpm.rules import mask_nik
 from wilayah.admin import ProvinsiCodeFilter
@@ -49,7 +50,8 @@ class DesilHistoryInline(admin.TabularInline):
 
 
 @admin.register(Kpm)
-class KpmAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class KpmAdmin(ReassessedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    kpm_attribute = "pk"
     list_display = ("kpm_id", "desa", "desil", "status", "pendamping", "pkh_entry_date")
     list_select_related = ("desa", "pendamping__user")
     list_filter = ("status", "desil", KpmProvinsiFilter)
@@ -84,7 +86,7 @@ class KpmAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Anggota)
-class AnggotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AnggotaAdmin(ReassessedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "nama",
         "nik_masked",
@@ -116,7 +118,7 @@ class AnggotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DesilHistory)
-class DesilHistoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class DesilHistoryAdmin(ReassessedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("kpm", "desil", "recorded_on", "source")
     list_select_related = ("kpm",)
     list_filter = ("desil", "source", "recorded_on")

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
+from graduasi.admin import ReassessedAdminMixin
 from pendamping.models import (
     CommitmentVerification,
     EconomicAssessment,
@@ -40,7 +41,7 @@ class PendampingAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EconomicAssessment)
-class EconomicAssessmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class EconomicAssessmentAdmin(ReassessedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "kpm",
         "assessed_on",

@@ -123,3 +123,23 @@ def test_an_import_reassesses_the_kpm_it_touched_and_a_reimport_none(
         import_kpm_file(SAMPLE)
     assert callbacks == []
     assert Anggota.objects.filter(kpm_id__in=imported).exists()
+
+
+def test_an_admin_edit_of_the_desil_reassesses_the_kpm(
+    client, world, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.audit.test_admin_audit import change_form_data
+
+    client.force_login(world.admin)
+    url = reverse("admin:kpm_kpm_change", args=[world.kpm_own.pk])
+    data = change_form_data(client.get(url))
+    data["desil"] = "6"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302
+    row = KpmAssessment.objects.get(kpm=world.kpm_own)
+    desil = next(r for r in row.reasons if r["code"].startswith("desil"))
+    assert desil["code"] == "desil_above_ceiling" and desil["values"]["desil"] == 6
