@@ -69,6 +69,17 @@ class Proposal(models.Model):
         verbose_name=_("diputuskan oleh"),
     )
     decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    signed_statement = models.FileField(
+        _("surat pernyataan bertanda tangan"), upload_to="proposals/%Y/%m/", blank=True
+    )
+    economic_assessment = models.ForeignKey(
+        "pendamping.EconomicAssessment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asesmen ekonomi pendukung"),
+    )
 
     objects = ProposalQuerySet.as_manager()
 

@@ -1,4 +1,4 @@
-"""Writes of graduasi used by other apps."""
+"""Writes of graduasi used by other apps: the background re-assessment of changed KPM."""
 
 from __future__ import annotations
 
