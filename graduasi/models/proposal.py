@@ -1,5 +1,6 @@
 """Graduation proposals: the pendamping proposes, Dinsos decides (DESIGN §5 Workflow). The
-nightly target stage counts them; the workflow that moves them is in graduasi.services."""
+nightly target stage counts them; the workflow that moves them is in
+graduasi.services.proposals."""
 
 from __future__ import annotations
 

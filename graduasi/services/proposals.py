@@ -285,11 +285,18 @@ def proposal_approve(*, proposal: Proposal, officer: Any, note: str = "") -> Pro
     with transaction.atomic():
         locked = _decide(proposal=proposal, officer=officer, to=ProposalStatus.APPROVED, note=note)
         kpm = Kpm.objects.select_for_update().get(pk=locked.kpm_id)
+        if kpm.status != KpmStatus.ACTIVE:  # exited since the proposal was submitted
+            raise DomainError(
+                _("KPM ini sudah berstatus %(status)s; usulan tidak dapat disetujui.")
+                % {"status": kpm.get_status_display()},
+                code="kpm_not_active",
+            )
+        before = {"status": kpm.status}
         kpm.status = KpmStatus.GRADUATED
         kpm.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=officer, action=AuditAction.UPDATE, obj=kpm,
-            changes=diff({"status": KpmStatus.ACTIVE}, {"status": KpmStatus.GRADUATED}),
+            changes=diff(before, {"status": kpm.status}),
         )  # fmt: skip
         # Later in issue 5: payments stop next tahap, referrals, follow-ups at 6 and 12 months.
         return locked

@@ -194,6 +194,17 @@ def test_a_second_decision_tells_plainly_who_decided_first(world):
     assert refused.value.code == "conflict"
 
 
+def test_a_kpm_that_left_the_programme_meanwhile_is_not_graduated(world):
+    proposal = submitted(world)
+    Kpm.objects.filter(pk=world.kpm_own.pk).update(status=KpmStatus.EXITED)
+    with pytest.raises(DomainError) as refused:
+        proposal_approve(proposal=proposal, officer=world.dinsos_kota)
+    assert refused.value.code == "kpm_not_active"
+    proposal.refresh_from_db()
+    assert proposal.status == S.SUBMITTED
+    assert Kpm.objects.get(pk=world.kpm_own.pk).status == KpmStatus.EXITED
+
+
 def test_a_withdrawn_proposal_frees_the_kpm_for_a_new_one(world):
     proposal_withdraw(proposal=draft(world), actor=world.pendamping_kota.user)
     assert draft(world).status == S.DRAFT
