@@ -28,6 +28,7 @@ from graduasi.models import (
 from graduasi.reasons import ReasonLine, reason_lines
 from graduasi.rules import months_before
 from graduasi.selectors import policy_on
+from graduasi.services.refresh import assessment_refresh_on_commit
 from kpm.models import Kpm, KpmStatus
 from pendamping.models import EconomicAssessment
 from pengguna.models import Role
@@ -298,6 +299,8 @@ def proposal_approve(*, proposal: Proposal, officer: Any, note: str = "") -> Pro
             actor=officer, action=AuditAction.UPDATE, obj=kpm,
             changes=diff(before, {"status": kpm.status}),
         )  # fmt: skip
+        # A graduated KPM has no assessment: drop its row once this commits.
+        assessment_refresh_on_commit([kpm.pk])
         # Later in issue 5: payments stop next tahap, referrals, follow-ups at 6 and 12 months.
         return locked
 

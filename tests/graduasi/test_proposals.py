@@ -372,3 +372,15 @@ def test_two_officers_approving_at_once_give_one_approval_and_one_conflict(world
     assert proposal.status == S.APPROVED
     assert statuses(proposal).count([S.SUBMITTED, S.APPROVED]) == 1
     assert Kpm.objects.get(pk=world.kpm_own.pk).status == KpmStatus.GRADUATED
+
+
+def test_an_approved_kpm_loses_its_assessment_once_the_approval_commits(
+    world, django_capture_on_commit_callbacks
+):
+    assess(world.kpm_own, "alamiah")
+    proposal = submitted(world)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal_approve(proposal=proposal, officer=world.dinsos_kota)
+
+    assert not KpmAssessment.objects.filter(kpm=world.kpm_own).exists()
