@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 
 from graduasi.models import (
+    CANDIDATE_STATUSES,
     COUNTED_STATUSES,
+    PENDING_STATUSES,
     AssessmentStatus,
     PolicyVersion,
     Proposal,
@@ -16,7 +18,7 @@ from graduasi.models import (
 )
 from graduasi.reasons import reason_lines
 from graduasi.rules import DEFAULT_POLICY, Member, Policy, Progress, target_progress
-from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
+from kpm.models import Anggota, Kpm, KpmQuerySet, KpmStatus, MemberStatus
 from pendamping.models import Pendamping
 from pengguna.models import User
 
@@ -52,9 +54,6 @@ def member_facts(anggota: Anggota) -> Member:
 
 # The Beranda: progress toward the yearly target, and candidates without a proposal ---------
 
-PENDING_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.RETURNED)
-CANDIDATE_STATUSES = (AssessmentStatus.ALAMIAH, AssessmentStatus.SEJAHTERA)
-
 
 @dataclass(frozen=True)
 class TargetOverview:
@@ -76,7 +75,7 @@ def pendamping_target(pendamping: Pendamping, *, on: date, policy: Policy) -> Ta
     return TargetOverview(progress=progress, pending=counts["pending"])
 
 
-def graduation_candidates(user: User) -> QuerySet[Kpm]:
+def graduation_candidates(user: User) -> KpmQuerySet:
     """Active KPM `user` may see that are assessed alamiah or sejahtera and have no open or
     approved proposal."""
     proposed = Proposal.objects.filter(kpm=OuterRef("pk"), status__in=COUNTED_STATUSES)
@@ -130,10 +129,9 @@ def candidate_overview(user: User, *, shown: int = 10) -> Candidates:
     )
     first: list[Candidate] = []
     if shown and counts["alamiah"] + counts["sejahtera"]:
-        pengurus = Anggota.objects.filter(kpm=OuterRef("pk"), is_pengurus=True).values("nama")
         rows = (
             candidates.select_related("desa", "graduation_assessment")
-            .annotate(pengurus_nama=Subquery(pengurus[:1], output_field=CharField()))
+            .with_pengurus_name()
             .order_by(
                 "graduation_assessment__status", "graduation_assessment__status_since", "kpm_id"
             )

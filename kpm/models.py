@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import CharField, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -22,6 +22,11 @@ class KpmStatus(models.TextChoices):
 class KpmQuerySet(ScopedQuerySet["Kpm"]):
     scope_rule = staticmethod(kpm_visibility)
     scope_path = ""
+
+    def with_pengurus_name(self) -> KpmQuerySet:
+        """Each KPM with `pengurus_nama`, its pengurus's name, in the same query."""
+        pengurus = Anggota.objects.filter(kpm=OuterRef("pk"), is_pengurus=True).values("nama")
+        return self.annotate(pengurus_nama=Subquery(pengurus[:1], output_field=CharField()))
 
 
 class Kpm(models.Model):

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Q, QuerySet
 
 from graduasi.rules import Policy, member_component
 from graduasi.selectors import member_facts, policy_on
-from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
+from kpm.models import Anggota, Kpm, KpmQuerySet, KpmStatus, MemberStatus
 from pendamping.models import (
     AttendanceStatus,
     CommitmentKind,
@@ -101,10 +101,6 @@ def kpm_latest_verifications(kpm_id: int) -> list[tuple[date, bool]]:
 # --- P2K2 --------------------------------------------------------------------------------
 
 
-def _pengurus_name() -> Subquery:
-    return Subquery(Anggota.objects.filter(kpm=OuterRef("pk"), is_pengurus=True).values("nama")[:1])
-
-
 def p2k2_session_total() -> int:
     """How many sessions the whole P2K2 catalogue has."""
     return P2k2Session.objects.count()
@@ -142,7 +138,7 @@ def p2k2_groups_overview(user: User | AnonymousUser) -> list[GroupOverview]:
 
 def p2k2_group_members(group: P2k2Group) -> QuerySet[Kpm]:
     """The group's members, each with the name of its pengurus."""
-    return group.members.annotate(pengurus_nama=_pengurus_name()).order_by("kpm_id")
+    return group.members.with_pengurus_name().order_by("kpm_id")
 
 
 def p2k2_group_meetings(group: P2k2Group) -> QuerySet[P2k2Meeting]:
@@ -165,7 +161,7 @@ def p2k2_meeting_roll(meeting: P2k2Meeting) -> list[tuple[Kpm, str | None]]:
     member_ids = {kpm.pk for kpm in members}
     former = [pk for pk in recorded if pk not in member_ids]
     if former:
-        members += list(Kpm.objects.filter(pk__in=former).annotate(pengurus_nama=_pengurus_name()))
+        members += list(Kpm.objects.filter(pk__in=former).with_pengurus_name())
     return [(kpm, recorded.get(kpm.pk)) for kpm in members]
 
 
@@ -202,7 +198,7 @@ def p2k2_coverage(kpm_ids: Iterable[int]) -> dict[int, dict[str, tuple[int, int]
     }
 
 
-def p2k2_caseload(pendamping: Pendamping) -> QuerySet[Kpm]:
+def p2k2_caseload(pendamping: Pendamping) -> KpmQuerySet:
     """The pendamping's own active KPM: the only ones they may put in a group."""
     return Kpm.objects.filter(pendamping=pendamping, status=KpmStatus.ACTIVE)
 
@@ -218,10 +214,7 @@ def p2k2_candidates(pendamping: Pendamping, desa_code: str | None) -> QuerySet[K
     if not desa_code:
         return Kpm.objects.none()
     return (
-        p2k2_caseload(pendamping)
-        .filter(desa_id=desa_code)
-        .annotate(pengurus_nama=_pengurus_name())
-        .order_by("kpm_id")
+        p2k2_caseload(pendamping).filter(desa_id=desa_code).with_pengurus_name().order_by("kpm_id")
     )
 
 
@@ -231,6 +224,6 @@ def p2k2_member_choices(group: P2k2Group) -> QuerySet[Kpm]:
     eligible = Q(pendamping_id=group.pendamping_id, status=KpmStatus.ACTIVE, desa_id=group.desa_id)
     return (
         Kpm.objects.filter(eligible | Q(pk__in=group.members.values("pk")))
-        .annotate(pengurus_nama=_pengurus_name())
+        .with_pengurus_name()
         .order_by("kpm_id")
     )

@@ -5,7 +5,7 @@ A record out of a user's scope is treated exactly like one that does not exist (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
@@ -102,7 +102,7 @@ class ScopedQuerySet(QuerySet[M]):
     scope_rule: Any = staticmethod(kpm_visibility)
     scope_path: str = ""
 
-    def visible_to(self, user: User | AnonymousUser) -> ScopedQuerySet[M]:
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         return self.filter(self.scope_rule(user, path=self.scope_path))
 
 

@@ -1,6 +1,7 @@
 """Graduation: the dated policy, the nightly assessment and its summaries, and proposals."""
 
 from graduasi.models.assessment import (
+    CANDIDATE_STATUSES,
     AssessmentStatus,
     KpmAssessment,
     RegionLevel,
@@ -12,14 +13,17 @@ from graduasi.models.policy import PolicyVersion
 from graduasi.models.proposal import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
+    PENDING_STATUSES,
     GraduationType,
     Proposal,
     ProposalStatus,
 )
 
 __all__ = [
+    "CANDIDATE_STATUSES",
     "COUNTED_STATUSES",
     "OPEN_STATUSES",
+    "PENDING_STATUSES",
     "AssessmentStatus",
     "GraduationType",
     "KpmAssessment",

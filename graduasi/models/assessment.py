@@ -19,6 +19,10 @@ class AssessmentStatus(models.TextChoices):
     BELUM = "belum", _("Belum")
 
 
+# Statuses that make an active KPM a candidate for a graduation proposal.
+CANDIDATE_STATUSES = (AssessmentStatus.ALAMIAH, AssessmentStatus.SEJAHTERA)
+
+
 class KpmAssessmentQuerySet(ScopedQuerySet["KpmAssessment"]):
     scope_rule = staticmethod(kpm_visibility)
     scope_path = "kpm"

@@ -31,6 +31,8 @@ class ProposalStatus(models.TextChoices):
 # proposal" while one is open or approved.
 OPEN_STATUSES = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.RETURNED)
 COUNTED_STATUSES = (*OPEN_STATUSES, ProposalStatus.APPROVED)
+# Submitted and waiting for a Dinsos decision, or returned to the pendamping for revision.
+PENDING_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.RETURNED)
 
 
 class ProposalQuerySet(ScopedQuerySet["Proposal"]):

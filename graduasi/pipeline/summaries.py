@@ -13,12 +13,14 @@ from datetime import date, datetime, time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from graduasi.models import COUNTED_STATUSES, AssessmentStatus, ProposalStatus
+from graduasi.models import (
+    CANDIDATE_STATUSES,
+    COUNTED_STATUSES,
+    PENDING_STATUSES,
+    ProposalStatus,
+)
 from graduasi.rules import Policy, target_progress
 from kpm.models import KpmStatus
-
-CANDIDATE_STATUSES = [AssessmentStatus.ALAMIAH.value, AssessmentStatus.SEJAHTERA.value]
-PENDING_STATUSES = [ProposalStatus.SUBMITTED.value, ProposalStatus.RETURNED.value]
 
 
 def year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -33,9 +35,9 @@ def _params(on: date) -> dict:
     return {
         "active": KpmStatus.ACTIVE.value,
         "approved": ProposalStatus.APPROVED.value,
-        "pending": PENDING_STATUSES,
+        "pending": [s.value for s in PENDING_STATUSES],
         "counted": [s.value for s in COUNTED_STATUSES],
-        "candidate": CANDIDATE_STATUSES,
+        "candidate": [s.value for s in CANDIDATE_STATUSES],
         "start": start,
         "end": end,
         "year": on.year,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import (
-    CharField,
     Count,
     F,
     IntegerField,
@@ -30,11 +29,6 @@ from pendamping.models import (
 from pengguna.models import User
 
 
-def _pengurus_name() -> Subquery:
-    pengurus = Anggota.objects.filter(kpm=OuterRef("pk"), is_pengurus=True).values("nama")[:1]
-    return Subquery(pengurus, output_field=CharField())
-
-
 def _active_member_count() -> Coalesce:
     # A correlated subquery rather than a join: the page's COUNT(*) then needs no GROUP BY.
     counted = (
@@ -54,8 +48,8 @@ def caseload_rows(user: User) -> QuerySet[Kpm]:
     return (
         Kpm.objects.visible_to(user)
         .select_related("desa", "pendamping__user")
+        .with_pengurus_name()
         .annotate(
-            pengurus_nama=_pengurus_name(),
             member_count=_active_member_count(),
             graduasi_status=F("graduation_assessment__status"),
         )
@@ -138,7 +132,7 @@ def worklist(user: User, *, on: date, policy: Policy, shown: int = 10) -> Workli
     """Today's work over the active KPM `user` may see: visits due, commitment verification
     due this month, planned P2K2 meetings from today on, and the counts per desa."""
     active = Kpm.objects.visible_to(user).filter(status=KpmStatus.ACTIVE)
-    rows = active.select_related("desa").annotate(pengurus_nama=_pengurus_name())
+    rows = active.select_related("desa").with_pengurus_name()
     visits = rows.filter(visit_due(on=on)).order_by(
         F("last_visit_on").asc(nulls_first=True), "kpm_id"
     )
