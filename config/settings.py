@@ -173,6 +173,15 @@ SPECTACULAR_SETTINGS = {
 # Large imports run as a Celery task above this many data rows; smaller ones in the request.
 KPM_IMPORT_ASYNC_ROWS = env_int("KPM_IMPORT_ASYNC_ROWS", 2_000)
 
+# Email: decisions on a proposal are also mailed to the pendamping when EMAIL_HOST is set.
+EMAIL_HOST = env_optional("EMAIL_HOST") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_optional("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env_optional("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PKH Graduasi <noreply@localhost>")
+NOTICE_EMAIL = bool(EMAIL_HOST)
+
 # Nightly graduation pipeline: KPM per batch, and a pause between batches (milliseconds) that
 # leaves the database room for other work while the run goes on.
 GRADUASI_BATCH_SIZE = env_int("GRADUASI_BATCH_SIZE", 20_000)

@@ -11,6 +11,10 @@ urlpatterns = [
     path("kunjungan/", include("pendamping.urls_visits")),
     path("komitmen/", include("pendamping.urls_commitments")),
     path("p2k2/", include("pendamping.urls_p2k2")),
+    path("usulan/", include("graduasi.urls")),
+    path("pemberdayaan/", include("pemberdayaan.urls")),
+    path("kepesertaan/", include("kpm.urls_membership")),
+    path("api/v1/", include("config.urls_api")),
 ]
 
 # Uploaded files (visit photos, import files) are never served from MEDIA_URL: each has a view

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kpm.validators import validate_nik, validate_no_kk
-from pengguna.scoping import ScopedQuerySet, import_job_visibility, kpm_visibility
+from pengguna.scoping import (
+    ScopedQuerySet,
+    import_job_visibility,
+    kabupaten_visibility,
+    kpm_visibility,
+)
 
 
 class KpmStatus(models.TextChoices):
@@ -17,6 +22,21 @@ class KpmStatus(models.TextChoices):
     GRADUATED = "graduasi", _("Graduasi")
     EXITED = "keluar", pgettext_lazy("status KPM", "Keluar")
     WAITING = "menunggu", _("Menunggu")
+
+
+class GraduationType(models.TextChoices):
+    ALAMIAH = "alamiah", _("Graduasi alamiah")
+    SEJAHTERA = "sejahtera", _("Graduasi sejahtera")
+    MANDIRI = "mandiri", _("Graduasi mandiri")
+
+
+class ExitReason(models.TextChoices):
+    """Ways a KPM leaves the programme that are not graduations: none counts toward a target."""
+
+    DIED = "meninggal", _("Anggota terakhir meninggal")
+    MOVED = "pindah", _("Pindah domisili")
+    INELIGIBLE = "tidak_layak", _("Tidak memenuhi syarat")
+    DUPLICATE = "duplikat", _("Data ganda")
 
 
 class KpmQuerySet(ScopedQuerySet["Kpm"]):
@@ -59,6 +79,26 @@ class Kpm(models.Model):
     noncompliant = models.BooleanField(
         _("tidak memenuhi komitmen"), default=False, db_default=False
     )
+    # Set when a proposal is approved (graduasi.services.proposals) or an exit is recorded.
+    graduated_on = models.DateField(_("tanggal graduasi"), null=True, blank=True)
+    graduation_type = models.CharField(
+        _("jenis graduasi"), max_length=10, choices=GraduationType.choices, blank=True
+    )
+    exited_on = models.DateField(_("tanggal keluar"), null=True, blank=True)
+    exit_reason = models.CharField(
+        _("alasan keluar"), max_length=12, choices=ExitReason.choices, blank=True
+    )
+    exit_note = models.TextField(_("keterangan keluar"), blank=True)
+    # Payments stop from the tahap after graduation or exit: the last one paid, e.g. 2026 / 4.
+    last_paid_year = models.PositiveSmallIntegerField(
+        _("tahun tahap terakhir dibayar"), null=True, blank=True
+    )
+    last_paid_tahap = models.PositiveSmallIntegerField(
+        _("tahap terakhir dibayar"), null=True, blank=True
+    )
+    # A graduated family at risk of falling back (pemberdayaan.services.risk keeps these).
+    at_risk = models.BooleanField(_("berisiko kembali miskin"), default=False, db_default=False)
+    risk_reasons = models.JSONField(_("alasan risiko"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +114,13 @@ class Kpm(models.Model):
             models.Index(fields=["provinsi_code", "status"]),
             models.Index(fields=["pendamping", "status"]),
             models.Index(fields=["no_kk"]),
+            models.Index(fields=["kabupaten_code", "graduated_on"]),
+            models.Index(
+                fields=["kabupaten_code", "desil", "pkh_entry_date"],
+                condition=Q(status="menunggu"),
+                name="kpm_waiting_list",
+            ),
+            models.Index(fields=["kabupaten_code"], condition=Q(at_risk=True), name="kpm_at_risk"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -82,6 +129,10 @@ class Kpm(models.Model):
             models.CheckConstraint(
                 name="kpm_region_codes_match_desa",
                 condition=Q(kecamatan_code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$"),
+            ),
+            models.CheckConstraint(
+                name="kpm_last_paid_tahap_1_to_4",
+                condition=Q(last_paid_tahap__isnull=True) | Q(last_paid_tahap__range=(1, 4)),
             ),
         ]
 
@@ -258,3 +309,104 @@ class ImportJob(models.Model):
     def percent(self) -> int:
         """Progress as a whole percentage."""
         return min(100, self.progress * 100 // self.row_count) if self.row_count else 0
+
+
+# Waiting list and quota (issue: the district's funded places) ---------------------------------
+
+
+class FundedQuotaQuerySet(ScopedQuerySet["FundedQuota"]):
+    scope_rule = staticmethod(kabupaten_visibility)
+    scope_path = ""
+
+
+class FundedQuota(models.Model):
+    """How many KPM a kabupaten's budget funds from a date on: a dated policy value the ministry
+    sets. The latest row valid on a day applies."""
+
+    kabupaten = models.ForeignKey(
+        "wilayah.Kabupaten",
+        on_delete=models.PROTECT,
+        related_name="funded_quotas",
+        verbose_name=_("kabupaten/kota"),
+    )
+    valid_from = models.DateField(_("berlaku mulai"))
+    funded_kpm = models.PositiveIntegerField(_("kuota KPM yang didanai"))
+    source = models.CharField(_("sumber"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FundedQuotaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kuota KPM kabupaten/kota")
+        verbose_name_plural = _("kuota KPM kabupaten/kota")
+        ordering = ["kabupaten_id", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kabupaten", "valid_from"], name="funded_quota_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kabupaten_id} {self.funded_kpm} ({self.valid_from})"
+
+
+class EnrolmentProposalQuerySet(ScopedQuerySet["EnrolmentProposal"]):
+    scope_rule = staticmethod(kabupaten_visibility)
+    scope_path = ""
+
+
+class EnrolmentProposal(models.Model):
+    """A Dinsos officer's proposal to enrol the next waiting households into freed places."""
+
+    kabupaten = models.ForeignKey(
+        "wilayah.Kabupaten",
+        on_delete=models.PROTECT,
+        related_name="enrolment_proposals",
+        verbose_name=_("kabupaten/kota"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diusulkan oleh"),
+    )
+    proposed_at = models.DateTimeField(_("diusulkan"), auto_now_add=True)
+    note = models.TextField(_("catatan"), blank=True)
+    households = models.ManyToManyField(
+        Kpm, through="EnrolmentCandidate", related_name="enrolment_proposals"
+    )
+
+    objects = EnrolmentProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("usulan kepesertaan")
+        verbose_name_plural = _("usulan kepesertaan")
+        ordering = ["-proposed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kabupaten_id} {self.proposed_at:%Y-%m-%d}"
+
+
+class EnrolmentCandidate(models.Model):
+    """One waiting household in an enrolment proposal, with the rank it had when proposed."""
+
+    proposal = models.ForeignKey(
+        EnrolmentProposal, on_delete=models.CASCADE, related_name="candidates"
+    )
+    kpm = models.ForeignKey(Kpm, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField(_("peringkat"))
+    desil = models.PositiveSmallIntegerField(_("desil"), null=True)
+    waiting_since = models.DateField(_("menunggu sejak"))
+
+    class Meta:
+        verbose_name = _("calon peserta")
+        verbose_name_plural = _("calon peserta")
+        ordering = ["proposal_id", "rank"]
+        constraints = [
+            # A waiting household is proposed once; a second proposal skips it.
+            models.UniqueConstraint(fields=["kpm"], name="enrolment_candidate_once"),
+            models.UniqueConstraint(fields=["proposal", "rank"], name="enrolment_candidate_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} #{self.rank} {self.kpm_id}"

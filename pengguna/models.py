@@ -69,3 +69,28 @@ class User(AbstractUser):
             raise ValidationError(
                 {"scope_region_code": _("Peran ini tidak memakai kode wilayah tugas.")}
             )
+
+
+class Notice(models.Model):
+    """A message for one user inside the app (a decision on their proposal, for one)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    message = models.CharField(_("pesan"), max_length=500)
+    link = models.CharField(_("tautan"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    read_at = models.DateTimeField(_("dibaca"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pemberitahuan")
+        verbose_name_plural = _("pemberitahuan")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notice_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:60]

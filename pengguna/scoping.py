@@ -84,6 +84,23 @@ def pendamping_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     return NOTHING
 
 
+def kabupaten_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
+    """Rows tied to one kabupaten (quotas, enrolment proposals) a user may see."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    field = f"{path}__kabupaten_id" if path else "kabupaten_id"
+    match user.role:
+        case Role.ADMIN:
+            return Q()
+        case Role.DINSOS:
+            code = user.scope_region_code
+            return Q(**{field: code}) if code else NOTHING
+        case Role.KEMENTERIAN:
+            code = user.scope_region_code
+            return Q() if code is None else Q(**{f"{field}__startswith": f"{code}."})
+    return NOTHING
+
+
 def import_job_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     """Import jobs a user may see: a Dinsos officer their own uploads, an admin every job."""
     if not user.is_authenticated or not user.is_active:

@@ -9,17 +9,20 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from graduasi.rules import Policy
 from graduasi.selectors import candidate_overview, pendamping_target, policy_on
+from graduasi.views.sections import beranda_section as proposals_section
 from kpm.models import Kpm
 from kpm.selectors import worklist
+from pemberdayaan.views.sections import beranda_section as follow_ups_section
 from pendamping.models import Pendamping
 from pengguna.forms import LoginForm
-from pengguna.models import Role, User
+from pengguna.models import Notice, Role, User
+from pengguna.services import notices_mark_read, notices_unread
 from wilayah.models import Kabupaten, Provinsi
 
 
@@ -86,11 +89,31 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_import": user.role in (Role.DINSOS, Role.ADMIN),
         "can_list": user.role in (Role.PENDAMPING, Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN),
     }
+    on = timezone.localdate()
+    context["notices"] = notices_unread(user)
+    # Each app adds its own part of the Beranda under its own keys.
+    for section in (proposals_section, follow_ups_section):
+        context.update(section(user, on=on))
     if user.role in WORKLIST_ROLES:
-        on = timezone.localdate()
         policy = policy_on(on)
         context["on"] = on
         context["work"] = worklist(user, on=on, policy=policy)
         context["show_lists"] = user.role == Role.PENDAMPING
         context.update(_graduation(user, on=on, policy=policy))
     return render(request, "pengguna/home.html", context)
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """The user's notices, newest first; opening one marks it read and follows its link."""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST":
+        raw = request.POST.get("notice", "")
+        notice_id = int(raw) if raw.isdigit() else None
+        notices_mark_read(user=user, notice_id=notice_id)
+        target = Notice.objects.filter(user=user, pk=notice_id).values_list("link", flat=True)
+        link = target.first() if notice_id else None
+        return redirect(link if link and link.startswith("/") else "pengguna_notices")
+    rows = Notice.objects.filter(user=user)[:100]
+    return render(request, "pengguna/notices.html", {"rows": rows})

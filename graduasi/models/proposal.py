@@ -9,13 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kpm.models import GraduationType
 from pengguna.scoping import ScopedQuerySet, kpm_visibility
-
-
-class GraduationType(models.TextChoices):
-    ALAMIAH = "alamiah", _("Graduasi alamiah")
-    SEJAHTERA = "sejahtera", _("Graduasi sejahtera")
-    MANDIRI = "mandiri", _("Graduasi mandiri")
 
 
 class ProposalStatus(models.TextChoices):
@@ -83,6 +78,15 @@ class Proposal(models.Model):
         related_name="+",
         verbose_name=_("asesmen ekonomi pendukung"),
     )
+
+    # The programmes the family agreed, during the visit, to be referred to once graduated.
+    referral_programmes = models.ManyToManyField(
+        "pemberdayaan.Programme",
+        blank=True,
+        related_name="+",
+        verbose_name=_("program rujukan yang disetujui keluarga"),
+    )
+    referral_consent_on = models.DateField(_("tanggal persetujuan rujukan"), null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 

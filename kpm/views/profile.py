@@ -8,9 +8,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from graduasi.selectors import policy_on
+from graduasi.views.sections import profile_section as proposal_section
 from kpm.models import Kpm
 from kpm.selectors import kpm_profile
 from kpm.views.caseload import CASELOAD_ROLES, role_required
+from kpm.views.membership import profile_section as exit_section
+from pemberdayaan.views.sections import profile_section as graduation_section
 from pengguna.models import Role, User
 from pengguna.scoping import get_visible_or_404, may_write_case
 
@@ -49,4 +52,7 @@ def profile(request: HttpRequest, kpm_id: str) -> HttpResponse:
         "policy": policy,
         "can_write": may_write_case(user),
     }
+    # Each app adds its own part of the profile under its own keys.
+    for section in (proposal_section, graduation_section, exit_section):
+        context.update(section(request, kpm))
     return render(request, "kpm/kpm_profile.html", context)

@@ -1,0 +1,3 @@
+"""/api/v1/: the REST API, documented by its own OpenAPI schema."""
+
+urlpatterns: list = []

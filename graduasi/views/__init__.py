@@ -1,0 +1,1 @@
+"""Graduation views: the proposal pages of the pendamping and the Dinsos officer."""

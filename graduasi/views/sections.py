@@ -1,0 +1,21 @@
+"""What the KPM profile and the Beranda show of graduation proposals."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+
+from kpm.models import Kpm
+from pengguna.models import User
+
+
+def profile_section(request: HttpRequest, kpm: Kpm) -> dict[str, Any]:
+    """Context for templates/graduasi/_profile_proposal.html."""
+    return {}
+
+
+def beranda_section(user: User, *, on: date) -> dict[str, Any]:
+    """Context for templates/graduasi/_beranda_proposals.html."""
+    return {}

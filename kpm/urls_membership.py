@@ -1,0 +1,5 @@
+"""URLs for exits and the waiting list with its quota."""
+
+app_name = "kepesertaan"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Empowerment services: hand-over at graduation, referrals, follow-ups, fall-back risk."""

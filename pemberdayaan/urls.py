@@ -1,0 +1,5 @@
+"""URLs for referrals, follow-ups and the at-risk list."""
+
+app_name = "pemberdayaan"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Empowerment views: referrals, follow-ups and families at risk of falling back."""
