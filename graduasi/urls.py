@@ -1,5 +1,11 @@
 """URLs for graduation proposals (pendamping and Dinsos)."""
 
+from django.urls import path
+
+from graduasi.views import proposals
+
 app_name = "usulan"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", proposals.detail, name="detail"),
+]

@@ -372,7 +372,7 @@ class EnrolmentProposal(models.Model):
     )
     proposed_at = models.DateTimeField(_("diusulkan"), auto_now_add=True)
     note = models.TextField(_("catatan"), blank=True)
-    households = models.ManyToManyField(
+    households: models.ManyToManyField[Kpm, EnrolmentCandidate] = models.ManyToManyField(
         Kpm, through="EnrolmentCandidate", related_name="enrolment_proposals"
     )
 

@@ -112,8 +112,10 @@ def notices(request: HttpRequest) -> HttpResponse:
         raw = request.POST.get("notice", "")
         notice_id = int(raw) if raw.isdigit() else None
         notices_mark_read(user=user, notice_id=notice_id)
-        target = Notice.objects.filter(user=user, pk=notice_id).values_list("link", flat=True)
-        link = target.first() if notice_id else None
+        link = None
+        if notice_id is not None:
+            target = Notice.objects.filter(user=user, pk=notice_id)
+            link = target.values_list("link", flat=True).first()
         return redirect(link if link and link.startswith("/") else "pengguna_notices")
     rows = Notice.objects.filter(user=user)[:100]
     return render(request, "pengguna/notices.html", {"rows": rows})

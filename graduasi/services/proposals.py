@@ -6,13 +6,18 @@ row; a refused transition writes nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.models import AuditAction
 from audit.services import audit_record, diff, field_values
@@ -26,17 +31,21 @@ from graduasi.models import (
     ProposalStatus,
 )
 from graduasi.reasons import ReasonLine, reason_lines
-from graduasi.rules import months_before
+from graduasi.rules import months_before, tahap_of
 from graduasi.selectors import policy_on
 from graduasi.services.refresh import assessment_refresh_on_commit
 from kpm.models import Kpm, KpmStatus
+from pemberdayaan.models import Programme
+from pemberdayaan.services.handover import graduation_handover
 from pendamping.models import EconomicAssessment
 from pengguna.models import Role
+from pengguna.services import notice_send
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 EDITABLE_STATUSES = (ProposalStatus.DRAFT, ProposalStatus.RETURNED)
 PROPOSAL_FIELDS = (
     "kpm_id", "pendamping_id", "type", "status", "justification", "created_by_id",
+    "referral_consent_on",
 )  # fmt: skip
 DECIDED_WORDS = {
     ProposalStatus.APPROVED: "disetujui",
@@ -68,8 +77,18 @@ def proposal_prefill(kpm: Kpm) -> Prefill:
     return Prefill(type=assessment.status, reasons=lines)
 
 
-def proposal_draft(*, kpm: Kpm, actor: Any, type: str, justification: str = "") -> Proposal:
-    """The KPM's own pendamping starts a graduation proposal for an active KPM."""
+def proposal_draft(
+    *,
+    kpm: Kpm,
+    actor: Any,
+    type: str,
+    justification: str = "",
+    programmes: Iterable[Programme] = (),
+    consent_on: date | None = None,
+) -> Proposal:
+    """The KPM's own pendamping starts a graduation proposal for an active KPM, with the
+    empowerment programmes the family agreed to be referred to."""
+    chosen = _check_referrals(programmes, consent_on)
     with transaction.atomic():
         locked = _lock_own_kpm(kpm_pk=kpm.pk, actor=actor)
         _check_type(kpm=locked, type=type)
@@ -79,17 +98,74 @@ def proposal_draft(*, kpm: Kpm, actor: Any, type: str, justification: str = "") 
         proposal = Proposal(
             kpm=locked, pendamping_id=locked.pendamping_id, type=type,
             justification=justification.strip(), created_by=actor,
+            referral_consent_on=consent_on if chosen else None,
         )  # fmt: skip
         try:
             with transaction.atomic():
                 proposal.save()
         except IntegrityError as exc:  # an open or approved proposal was saved a moment ago
             raise _already_open() from exc
+        proposal.referral_programmes.set(chosen)
         audit_record(
             actor=actor, action=AuditAction.CREATE, obj=proposal,
-            changes=diff({}, field_values(proposal, PROPOSAL_FIELDS)),
+            changes=diff({}, _proposal_values(proposal)),
         )  # fmt: skip
         return proposal
+
+
+def proposal_update(
+    *,
+    proposal: Proposal,
+    actor: Any,
+    type: str,
+    justification: str,
+    programmes: Iterable[Programme] = (),
+    consent_on: date | None = None,
+) -> Proposal:
+    """The pendamping revises a draft or returned proposal before (re)submitting it."""
+    chosen = _check_referrals(programmes, consent_on)
+    with transaction.atomic():
+        locked = _lock_for_pendamping(proposal_pk=proposal.pk, actor=actor)
+        _check_editable(locked)
+        _check_type(kpm=locked.kpm, type=type)
+        before = _proposal_values(locked)
+        locked.type, locked.justification = type, justification.strip()
+        locked.referral_consent_on = consent_on if chosen else None
+        locked.save(update_fields=["type", "justification", "referral_consent_on"])
+        locked.referral_programmes.set(chosen)
+        changes = diff(before, _proposal_values(locked))
+        if changes:
+            audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=changes)
+        return locked
+
+
+def _proposal_values(proposal: Proposal) -> dict[str, Any]:
+    values = field_values(proposal, PROPOSAL_FIELDS)
+    values["referral_programmes"] = sorted(
+        proposal.referral_programmes.values_list("code", flat=True)
+    )
+    return values
+
+
+def _check_referrals(programmes: Iterable[Programme], consent_on: date | None) -> list[Programme]:
+    """The chosen programmes, refused when the family's consent has no date or one ahead."""
+    chosen = list(programmes)
+    if not chosen:
+        return chosen
+    if consent_on is None:
+        raise DomainError(
+            _("Isi tanggal keluarga menyetujui rujukan ke program pemberdayaan."),
+            code="consent_missing",
+        )
+    if consent_on > timezone.localdate():
+        raise DomainError(_("Tanggal persetujuan tidak boleh di masa depan."), code="consent_date")
+    inactive = [p.name for p in chosen if not p.active]
+    if inactive:
+        raise DomainError(
+            _("Program %(names)s tidak lagi menerima rujukan.") % {"names": ", ".join(inactive)},
+            code="programme_inactive",
+        )
+    return chosen
 
 
 def _already_open() -> DomainError:
@@ -292,17 +368,53 @@ def proposal_approve(*, proposal: Proposal, officer: Any, note: str = "") -> Pro
                 % {"status": kpm.get_status_display()},
                 code="kpm_not_active",
             )
-        before = {"status": kpm.status}
-        kpm.status = KpmStatus.GRADUATED
-        kpm.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=officer, action=AuditAction.UPDATE, obj=kpm,
-            changes=diff(before, {"status": kpm.status}),
-        )  # fmt: skip
-        # A graduated KPM has no assessment: drop its row once this commits.
-        assessment_refresh_on_commit([kpm.pk])
-        # Later in issue 5: payments stop next tahap, referrals, follow-ups at 6 and 12 months.
+        _graduate(kpm=kpm, proposal=locked, officer=officer)
+        _notify_decision(locked)
         return locked
+
+
+KPM_GRADUATION_FIELDS = (
+    "status", "graduated_on", "graduation_type", "last_paid_year", "last_paid_tahap",
+)  # fmt: skip
+
+
+def _graduate(*, kpm: Kpm, proposal: Proposal, officer: Any) -> None:
+    """The KPM graduates today: paid through this tahap, referred, follow-ups scheduled."""
+    today = timezone.localdate()
+    before = field_values(kpm, KPM_GRADUATION_FIELDS)
+    kpm.status, kpm.graduated_on, kpm.graduation_type = KpmStatus.GRADUATED, today, proposal.type
+    kpm.last_paid_year, kpm.last_paid_tahap = today.year, tahap_of(today)
+    kpm.save(update_fields=[*KPM_GRADUATION_FIELDS, "updated_at"])
+    audit_record(
+        actor=officer, action=AuditAction.UPDATE, obj=kpm,
+        changes=diff(before, field_values(kpm, KPM_GRADUATION_FIELDS)),
+    )  # fmt: skip
+    graduation_handover(
+        kpm_pk=kpm.pk, graduated_on=today, programmes=proposal.referral_programmes.all(),
+        consent_on=proposal.referral_consent_on, consent_by=proposal.created_by,
+        proposal=proposal, actor=officer,
+    )  # fmt: skip
+    # A graduated KPM has no assessment: drop its row once this commits.
+    assessment_refresh_on_commit([kpm.pk])
+
+
+DECISION_NOTICES = {
+    ProposalStatus.APPROVED: _lazy("Usulan graduasi KPM %(kpm)s disetujui."),
+    ProposalStatus.REJECTED: _lazy("Usulan graduasi KPM %(kpm)s ditolak: %(note)s"),
+    ProposalStatus.RETURNED: _lazy(
+        "Usulan graduasi KPM %(kpm)s dikembalikan untuk diperbaiki: %(note)s"
+    ),
+}
+
+
+def _notify_decision(proposal: Proposal) -> None:
+    """Tell the pendamping the decision, in the app and by email when configured."""
+    user = proposal.pendamping.user
+    with translation.override(settings.LANGUAGE_CODE):
+        message = str(DECISION_NOTICES[ProposalStatus(proposal.status)]) % {
+            "kpm": proposal.kpm.kpm_id, "note": proposal.decision_note,
+        }  # fmt: skip
+    notice_send(user=user, message=message, link=reverse("usulan:detail", args=[proposal.pk]))
 
 
 def proposal_reject(*, proposal: Proposal, officer: Any, reason: str) -> Proposal:
@@ -310,7 +422,11 @@ def proposal_reject(*, proposal: Proposal, officer: Any, reason: str) -> Proposa
     if not reason.strip():
         raise DomainError(_("Tulis alasan penolakan."), code="reason_required")
     with transaction.atomic():
-        return _decide(proposal=proposal, officer=officer, to=ProposalStatus.REJECTED, note=reason)
+        locked = _decide(
+            proposal=proposal, officer=officer, to=ProposalStatus.REJECTED, note=reason
+        )
+        _notify_decision(locked)
+        return locked
 
 
 def proposal_return(*, proposal: Proposal, officer: Any, note: str) -> Proposal:
@@ -318,7 +434,9 @@ def proposal_return(*, proposal: Proposal, officer: Any, note: str) -> Proposal:
     if not note.strip():
         raise DomainError(_("Tulis apa yang perlu diperbaiki."), code="note_required")
     with transaction.atomic():
-        return _decide(proposal=proposal, officer=officer, to=ProposalStatus.RETURNED, note=note)
+        locked = _decide(proposal=proposal, officer=officer, to=ProposalStatus.RETURNED, note=note)
+        _notify_decision(locked)
+        return locked
 
 
 def _decide(*, proposal: Proposal, officer: Any, to: str, note: str) -> Proposal:
