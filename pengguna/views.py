@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from graduasi.rules import Policy
@@ -116,6 +117,7 @@ def notices(request: HttpRequest) -> HttpResponse:
         if notice_id is not None:
             target = Notice.objects.filter(user=user, pk=notice_id)
             link = target.values_list("link", flat=True).first()
-        return redirect(link if link and link.startswith("/") else "pengguna_notices")
+        safe = link and url_has_allowed_host_and_scheme(link, allowed_hosts=None)
+        return redirect(link if safe else "pengguna_notices")
     rows = Notice.objects.filter(user=user)[:100]
     return render(request, "pengguna/notices.html", {"rows": rows})
