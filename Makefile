@@ -26,6 +26,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) seed_demo_workflow --if-empty
 
 # The nightly jobs once (graduation assessment, target progress, regional roll-ups).
 nightly: setup

@@ -82,13 +82,23 @@ class Kpm(models.Model):
     # Set when a proposal is approved (graduasi.services.proposals) or an exit is recorded.
     graduated_on = models.DateField(_("tanggal graduasi"), null=True, blank=True)
     graduation_type = models.CharField(
-        _("jenis graduasi"), max_length=10, choices=GraduationType.choices, blank=True
+        _("jenis graduasi"),
+        max_length=10,
+        choices=GraduationType.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     exited_on = models.DateField(_("tanggal keluar"), null=True, blank=True)
     exit_reason = models.CharField(
-        _("alasan keluar"), max_length=12, choices=ExitReason.choices, blank=True
+        _("alasan keluar"),
+        max_length=12,
+        choices=ExitReason.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
-    exit_note = models.TextField(_("keterangan keluar"), blank=True)
+    exit_note = models.TextField(_("keterangan keluar"), blank=True, default="", db_default="")
     # Payments stop from the tahap after graduation or exit: the last one paid, e.g. 2026 / 4.
     last_paid_year = models.PositiveSmallIntegerField(
         _("tahun tahap terakhir dibayar"), null=True, blank=True
@@ -98,7 +108,12 @@ class Kpm(models.Model):
     )
     # A graduated family at risk of falling back (pemberdayaan.services.risk keeps these).
     at_risk = models.BooleanField(_("berisiko kembali miskin"), default=False, db_default=False)
-    risk_reasons = models.JSONField(_("alasan risiko"), default=list, blank=True)
+    risk_reasons = models.JSONField(
+        _("alasan risiko"),
+        blank=True,
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,238 @@
+"""Demo graduation work on top of the demo households (`manage.py seed_demo_workflow`): each
+pendamping's approved graduations this year (so targets are not all zero), proposals waiting in
+the Dinsos queue, one returned and one draft for the demo pendamping, referrals, follow-ups and the
+kabupaten's funded quota. Proposals go through the real services; only their dates are moved back
+afterwards so the year has a history. The same database state always gives the same rows."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import DomainError
+from graduasi.models import CANDIDATE_STATUSES, KpmAssessment, Proposal
+from graduasi.pipeline.run import kpm_reassess
+from graduasi.rules import tahap_of
+from graduasi.services.proposals import (
+    proposal_approve,
+    proposal_attach_statement,
+    proposal_draft,
+    proposal_return,
+    proposal_submit,
+)
+from kpm.demo.logins import DEMO_PENDAMPING
+from kpm.models import FundedQuota, Kpm, KpmStatus
+from pemberdayaan.models import FollowUp, Programme, Referral
+from pemberdayaan.services.handover import FOLLOW_UP_MONTHS, follow_up_due
+from pendamping.models import Pendamping
+from pengguna.models import Role, User
+
+# A one-page PDF standing in for the family's signed statement.
+DEMO_STATEMENT = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+APPROVED_PER_PENDAMPING = (1, 9)  # inclusive range: progress toward 10 varies
+PENDING_PER_PENDAMPING = (0, 2)
+
+
+@dataclass
+class WorkflowResult:
+    approved: int = 0
+    pending: int = 0
+    returned: int = 0
+    drafts: int = 0
+    referrals: int = 0
+    backfilled: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def demo_workflow(*, kabupaten_code: str, today: date, seed: int = 1) -> WorkflowResult:
+    """Seed the kabupaten's graduation work; the Dinsos officer decides every proposal."""
+    result = WorkflowResult()
+    officer = User.objects.filter(role=Role.DINSOS, scope_region_code=kabupaten_code).first()
+    if officer is None:
+        result.skipped.append(f"no Dinsos officer for {kabupaten_code}")
+        return result
+    result.backfilled = backfill_departures(kabupaten_code=kabupaten_code, today=today)
+    active = Kpm.objects.filter(kabupaten_code=kabupaten_code, status=KpmStatus.ACTIVE)
+    kpm_reassess(kpm_ids=list(active.values_list("pk", flat=True)), on=today)
+    rng = random.Random(f"{seed}:{kabupaten_code}")
+    programmes = list(Programme.objects.filter(active=True).order_by("position"))
+    staff = Pendamping.objects.filter(kpm__kabupaten_code=kabupaten_code).distinct()
+    for pendamping in staff.select_related("user").order_by("pk"):
+        _pendamping_work(pendamping, officer, rng, programmes, today, result)
+    _quota(kabupaten_code, today)
+    return result
+
+
+def _pendamping_work(
+    pendamping: Pendamping,
+    officer: User,
+    rng: random.Random,
+    programmes: Sequence[Programme],
+    today: date,
+    result: WorkflowResult,
+) -> None:
+    candidates = list(_candidates(pendamping))
+    rng.shuffle(candidates)
+    approved = rng.randint(*APPROVED_PER_PENDAMPING)
+    pending = rng.randint(*PENDING_PER_PENDAMPING)
+    if pendamping.user.username == DEMO_PENDAMPING:
+        approved, pending = 4, 3
+    for kpm in candidates[:approved]:
+        proposal = _submitted(kpm, pendamping.user, rng, programmes, today, result)
+        if proposal is not None:
+            proposal_approve(proposal=proposal, officer=officer, note="Data lengkap.")
+            result.approved += 1
+            result.referrals += proposal.referral_programmes.count()
+            _move_back(proposal, rng, today)
+    for kpm in candidates[approved : approved + pending]:
+        if _submitted(kpm, pendamping.user, rng, programmes, today, result) is not None:
+            result.pending += 1
+    if pendamping.user.username == DEMO_PENDAMPING:
+        _returned_and_draft(candidates[approved + pending :], pendamping, officer, today, result)
+
+
+def _candidates(pendamping: Pendamping) -> Sequence[Kpm]:
+    """Active KPM of the pendamping the assessment says may graduate, with no proposal yet."""
+    ready = KpmAssessment.objects.filter(status__in=CANDIDATE_STATUSES).values("kpm_id")
+    return (
+        Kpm.objects.filter(pendamping=pendamping, status=KpmStatus.ACTIVE, pk__in=ready)
+        .exclude(proposals__isnull=False)
+        .select_related("graduation_assessment")
+        .order_by("kpm_id")
+    )
+
+
+def _submitted(
+    kpm: Kpm,
+    user: User,
+    rng: random.Random,
+    programmes: Sequence[Programme],
+    today: date,
+    result: WorkflowResult,
+    *,
+    submit: bool = True,
+) -> Proposal | None:
+    """A proposal of the type the assessment supports (mandiri, with a statement, when the
+    evidence for sejahtera is too old), submitted unless `submit` is false."""
+    chosen = rng.sample(list(programmes), k=rng.randint(0, 2)) if programmes else []
+    kind = kpm.graduation_assessment.status
+    for attempt in (kind, "mandiri"):
+        try:
+            with transaction.atomic():
+                proposal = proposal_draft(
+                    kpm=kpm, actor=user, type=attempt, programmes=chosen, consent_on=today,
+                    justification=_justification(attempt),
+                )  # fmt: skip
+                if attempt == "mandiri":
+                    statement = SimpleUploadedFile("pernyataan.pdf", DEMO_STATEMENT)
+                    proposal_attach_statement(proposal=proposal, actor=user, file=statement)
+                return proposal_submit(proposal=proposal, actor=user) if submit else proposal
+        except DomainError as refused:
+            if attempt == "mandiri":
+                result.skipped.append(f"{kpm.kpm_id}: {refused}")
+    return None
+
+
+def _justification(kind: str) -> str:
+    return {
+        "alamiah": "Tidak ada lagi komponen PKH dalam keluarga.",
+        "sejahtera": "Pendapatan per anggota di atas garis kemiskinan dan usaha berjalan.",
+        "mandiri": "Keluarga menyatakan siap keluar dari PKH; surat pernyataan terlampir.",
+    }[kind]
+
+
+def _move_back(proposal: Proposal, rng: random.Random, today: date) -> None:
+    """Spread the approvals over the year so far: the KPM, its follow-ups and the proposal."""
+    first = date(today.year, 1, 2)
+    if today <= first:
+        return
+    day = first + timedelta(days=rng.randrange((today - first).days))
+    decided = timezone.make_aware(datetime.combine(day, time(10, rng.randrange(60))))
+    submitted = decided - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 6))
+    created = submitted - timedelta(days=rng.randint(0, 5))
+    Proposal.objects.filter(pk=proposal.pk).update(
+        created_at=created, submitted_at=submitted, decided_at=decided
+    )
+    Kpm.objects.filter(pk=proposal.kpm_id).update(
+        graduated_on=day, last_paid_year=day.year, last_paid_tahap=tahap_of(day)
+    )
+    for months in FOLLOW_UP_MONTHS:
+        FollowUp.objects.filter(kpm_id=proposal.kpm_id, months_after=months).update(
+            due_on=follow_up_due(day, months)
+        )
+    Referral.objects.filter(proposal=proposal).update(consent_on=created.date(), created_at=decided)
+
+
+def _returned_and_draft(
+    rest: Sequence[Kpm], pendamping: Pendamping, officer: User, today: date, result: WorkflowResult
+) -> None:
+    """The demo pendamping has one proposal returned for revision and one draft."""
+    rng = random.Random(pendamping.pk)
+    if rest:
+        returned = _submitted(rest[0], pendamping.user, rng, [], today, result)
+        if returned is not None:
+            note = "Lengkapi alasan usulan dengan kondisi usaha keluarga saat ini."
+            proposal_return(proposal=returned, officer=officer, note=note)
+            result.returned += 1
+    if len(rest) > 1:
+        draft = _submitted(rest[1], pendamping.user, rng, [], today, result, submit=False)
+        result.drafts += draft is not None
+
+
+def _quota(kabupaten_code: str, today: date) -> None:
+    """Funded places: the caseload at the start of the year (active now plus left this year)."""
+    start = date(today.year, 1, 1)
+    left = Q(status=KpmStatus.GRADUATED, graduated_on__gte=start) | Q(
+        status=KpmStatus.EXITED, exited_on__gte=start
+    )
+    counted = Kpm.objects.filter(kabupaten_code=kabupaten_code).filter(
+        left | Q(status=KpmStatus.ACTIVE)
+    )
+    FundedQuota.objects.get_or_create(
+        kabupaten_id=kabupaten_code,
+        valid_from=start,
+        defaults={"funded_kpm": counted.count(), "source": "Data demo: DIPA tahun berjalan"},
+    )
+
+
+BACKFILL = """
+UPDATE kpm_kpm SET
+  graduated_on = CASE WHEN status = 'graduasi' THEN %(year_start)s::date - (1 + id %% 700)::int END,
+  graduation_type = CASE WHEN status <> 'graduasi' THEN ''
+    WHEN id %% 3 = 0 THEN 'sejahtera' WHEN id %% 3 = 1 THEN 'alamiah' ELSE 'mandiri' END,
+  exited_on = CASE WHEN status = 'keluar' THEN %(today)s::date - (1 + id %% 600)::int END,
+  exit_reason = CASE WHEN status <> 'keluar' THEN ''
+    WHEN id %% 4 = 0 THEN 'pindah' WHEN id %% 4 = 1 THEN 'tidak_layak'
+    WHEN id %% 4 = 2 THEN 'duplikat' ELSE 'meninggal' END
+WHERE kabupaten_code = %(kabupaten)s AND status IN ('graduasi', 'keluar')
+  AND graduated_on IS NULL AND exited_on IS NULL
+"""
+LAST_PAID = """
+UPDATE kpm_kpm SET
+  last_paid_year = extract(year FROM coalesce(graduated_on, exited_on)),
+  last_paid_tahap = extract(quarter FROM coalesce(graduated_on, exited_on))
+WHERE kabupaten_code = %(kabupaten)s AND status IN ('graduasi', 'keluar') AND last_paid_year IS NULL
+"""
+
+
+def backfill_departures(*, kabupaten_code: str, today: date) -> int:
+    """Give the demo's earlier graduations (before this year) and exits their dates, type or
+    reason, and last tahap paid; the number of KPM changed."""
+    params = {"kabupaten": kabupaten_code, "today": today, "year_start": date(today.year, 1, 1)}
+    with connection.cursor() as cursor:
+        cursor.execute(BACKFILL, params)
+        changed = cursor.rowcount
+        cursor.execute(LAST_PAID, params)
+    return changed
