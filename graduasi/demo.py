@@ -28,7 +28,7 @@ from graduasi.services.proposals import (
     proposal_submit,
 )
 from kpm.demo.logins import DEMO_PENDAMPING
-from kpm.models import FundedQuota, Kpm, KpmStatus
+from kpm.models import FundedQuota, Kpm, KpmQuerySet, KpmStatus
 from pemberdayaan.models import FollowUp, Programme, Referral
 from pemberdayaan.services.handover import FOLLOW_UP_MONTHS, follow_up_due
 from pendamping.models import Pendamping
@@ -103,7 +103,7 @@ def _pendamping_work(
         _returned_and_draft(candidates[approved + pending :], pendamping, officer, today, result)
 
 
-def _candidates(pendamping: Pendamping) -> Sequence[Kpm]:
+def _candidates(pendamping: Pendamping) -> KpmQuerySet:
     """Active KPM of the pendamping the assessment says may graduate, with no proposal yet."""
     ready = KpmAssessment.objects.filter(status__in=CANDIDATE_STATUSES).values("kpm_id")
     return (
@@ -230,7 +230,9 @@ WHERE kabupaten_code = %(kabupaten)s AND status IN ('graduasi', 'keluar') AND la
 def backfill_departures(*, kabupaten_code: str, today: date) -> int:
     """Give the demo's earlier graduations (before this year) and exits their dates, type or
     reason, and last tahap paid; the number of KPM changed."""
-    params = {"kabupaten": kabupaten_code, "today": today, "year_start": date(today.year, 1, 1)}
+    params: dict[str, str | date] = {
+        "kabupaten": kabupaten_code, "today": today, "year_start": date(today.year, 1, 1),
+    }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(BACKFILL, params)
         changed = cursor.rowcount

@@ -118,6 +118,6 @@ def notices(request: HttpRequest) -> HttpResponse:
             target = Notice.objects.filter(user=user, pk=notice_id)
             link = target.values_list("link", flat=True).first()
         safe = link and url_has_allowed_host_and_scheme(link, allowed_hosts=None)
-        return redirect(link if safe else "pengguna_notices")
+        return redirect(link if safe and link else "pengguna_notices")
     rows = Notice.objects.filter(user=user)[:100]
     return render(request, "pengguna/notices.html", {"rows": rows})

@@ -33,7 +33,7 @@ def test_each_pendamping_has_approvals_this_year_and_dinsos_has_a_queue(seeded):
     approved = Proposal.objects.filter(status=ProposalStatus.APPROVED)
     per_pendamping = approved.values("pendamping").annotate(n=Count("id"))
     assert per_pendamping and all(1 <= row["n"] <= 9 for row in per_pendamping)
-    assert all(p.decided_at.date().year == today.year for p in approved)
+    assert {p.decided_at.year for p in approved if p.decided_at} == {today.year}
     assert Proposal.objects.filter(status=ProposalStatus.SUBMITTED).exists()
     assert f"{approved.count()} disetujui" in report
 
@@ -50,6 +50,7 @@ def test_graduations_carry_their_dates_referrals_and_follow_ups(seeded):
     today, _ = seeded
     for proposal in Proposal.objects.filter(status=ProposalStatus.APPROVED).select_related("kpm"):
         kpm = proposal.kpm
+        assert kpm.graduated_on and proposal.submitted_at and proposal.decided_at
         assert kpm.status == KpmStatus.GRADUATED and kpm.graduation_type == proposal.type
         assert date(today.year, 1, 1) <= kpm.graduated_on <= today
         assert proposal.submitted_at < proposal.decided_at
