@@ -5,15 +5,27 @@ Lists show the NIK masked; the full number appears only on a member's change for
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
-from graduasi.admin import ReassessedAdminMixin
-from kpm.models import Anggota, DesilHistory, ImportJob, Kpm
+from graduasi.admin import ReassessedAdminMixin, edits_policy, reads_policy
+from kpm.models import (
+    Anggota,
+    DesilHistory,
+    EnrolmentCandidate,
+    EnrolmentProposal,
+    FundedQuota,
+    ImportJob,
+    Kpm,
+)
 from kpm.rules import mask_nik
+from kpm.selectors.waiting import visible_kabupaten
 from wilayah.admin import ProvinsiCodeFilter
 
 
@@ -137,3 +149,72 @@ class ImportJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "created_at")
     search_fields = ("original_name", "uploaded_by__username")
     date_hierarchy = "created_at"
+
+
+@admin.register(FundedQuota)
+class FundedQuotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The kabupaten's funded quota, a dated policy value: the latest row valid on a day applies.
+    National kementerian staff set it here besides admins; provincial staff read their own
+    province's quotas."""
+
+    list_display = ("kabupaten", "valid_from", "funded_kpm", "source")
+    list_select_related = ("kabupaten",)
+    list_filter = (("valid_from", admin.DateFieldListFilter),)
+    search_fields = ("=kabupaten__code", "kabupaten__name", "source")
+    ordering = ("kabupaten_id", "-valid_from")
+    date_hierarchy = "valid_from"
+    fields = ("kabupaten", "valid_from", "funded_kpm", "source", "created_at")
+    readonly_fields = ("created_at",)
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FundedQuota]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(kabupaten__in=visible_kabupaten(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return reads_policy(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return reads_policy(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return edits_policy(request.user) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return edits_policy(request.user) or super().has_change_permission(request, obj)
+
+
+class EnrolmentCandidateInline(admin.TabularInline):
+    model = EnrolmentCandidate
+    extra = 0
+    fields = ("rank", "kpm", "desil", "waiting_since")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EnrolmentProposal)
+class EnrolmentProposalAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Proposals are made by Dinsos on the waiting list page; here they can only be looked at."""
+
+    list_display = ("kabupaten", "proposed_at", "proposed_by")
+    list_select_related = ("kabupaten", "proposed_by")
+    list_filter = ("proposed_at",)
+    search_fields = ("=kabupaten__code", "kabupaten__name", "note")
+    date_hierarchy = "proposed_at"
+    inlines = (EnrolmentCandidateInline,)
+
+
+@admin.register(EnrolmentCandidate)
+class EnrolmentCandidateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("kpm", "proposal", "rank", "desil", "waiting_since")
+    list_select_related = ("kpm", "proposal")
+    search_fields = ("=kpm__kpm_id",)
+    show_full_result_count = False
