@@ -19,7 +19,7 @@ from kpm.importing.audit_rows import AuditBatch, created
 from kpm.importing.plan import AssessmentChange, Changes, Plan
 from kpm.importing.records import KPM_FIELDS, MEMBER_FIELDS, KpmRecord, MemberRecord
 from kpm.importing.sql import copy_into, copy_temp
-from kpm.models import Anggota, DesilHistory, DesilSource, Kpm, KpmStatus, MemberStatus
+from kpm.models import Anggota, DesilHistory, DesilSource, Kpm, MemberStatus
 from pendamping.models import AssessmentSource, EconomicAssessment
 
 KPM_TABLE = Kpm._meta.db_table
@@ -103,18 +103,20 @@ def _kpm_row(record: KpmRecord) -> tuple[Any, ...]:
 def _insert_kpm(
     cursor: Any, records: list[KpmRecord], kpm_pks: dict[str, int], audit: AuditBatch
 ) -> None:
-    """COPY new KPM straight into their table, then read back their ids."""
+    """COPY new KPM straight into their table, each with the status the file gives it (active
+    or waiting), then read back their ids."""
     if not records:
         return
-    stamps = (KpmStatus.ACTIVE.value, audit.now, audit.now)
+    stamps = (audit.now, audit.now)
     columns = [*_names(KPM_COLUMNS), *STAMPED]
-    copy_into(cursor, KPM_TABLE, columns, map(_kpm_row, records), constants=stamps)
+    rows = ((*_kpm_row(r), r.status) for r in records)
+    copy_into(cursor, KPM_TABLE, columns, rows, constants=stamps)
     cursor.execute(
         f"SELECT kpm_id, id FROM {KPM_TABLE} WHERE kpm_id = ANY(%s)", [[r.kpm_id for r in records]]
     )
     kpm_pks.update(cursor.fetchall())
     for r in records:
-        changes = created(KPM_FIELDS, r.values, kpm_id=r.kpm_id)
+        changes = created(KPM_FIELDS, r.values, kpm_id=r.kpm_id, status=r.status)
         audit.add(CREATE, Kpm, kpm_pks[r.kpm_id], r.kpm_id, changes)
 
 

@@ -32,6 +32,8 @@ REQUIRED_COLUMNS = (
 )
 # The economic assessment is optional, but its three columns come together or not at all.
 ASSESSMENT_COLUMNS = ("pendapatan_bulanan", "penghasilan_tetap", "tanggal_asesmen")
+# Optional: `aktif` (blank or absent) or `menunggu` (the DTSEN waiting list) for a new KPM.
+STATUS_COLUMN = "status"
 
 Source = bytes | str | Path | BinaryIO
 
@@ -48,6 +50,10 @@ class Table:
     @property
     def has_assessment(self) -> bool:
         return ASSESSMENT_COLUMNS[0] in self.columns
+
+    @property
+    def has_status(self) -> bool:
+        return STATUS_COLUMN in self.columns
 
 
 def read_bytes(source: Source) -> bytes:

@@ -48,13 +48,16 @@ class MemberRecord:
 
 @dataclass(frozen=True)
 class KpmRecord:
-    """One KPM as the file states it; `values` is in KPM_FIELDS order."""
+    """One KPM as the file states it; `values` is in KPM_FIELDS order. `status` is the status
+    a KPM the import creates starts with; an existing KPM keeps its own (the services change
+    it), so a different status in the file changes nothing."""
 
     kpm_id: str
     first_line: int
     values: tuple[Any, ...]
     members: tuple[MemberRecord, ...]
     assessment: AssessmentRecord | None
+    status: str = "aktif"
 
 
 # Order of KpmRecord.values and MemberRecord.values: the model attribute names they fill.

@@ -15,11 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpm.importing.cells import Row, parse_date
-from kpm.importing.parse import ASSESSMENT_COLUMNS, Table
+from kpm.importing.parse import ASSESSMENT_COLUMNS, STATUS_COLUMN, Table
 from kpm.importing.records import AssessmentRecord, KpmRecord, MemberRecord, RowError
+from kpm.models import KpmStatus
 from kpm.rules import nik_mismatch, nik_problem, no_kk_problem
 
 KPM_COLUMNS = ("no_kk", "kode_desa", "alamat", "desil", "tanggal_masuk_pkh")
+# A new KPM is active unless the file puts it on the waiting list; for a waiting household
+# tanggal_masuk_pkh is the day it joined the waiting list.
+STATUSES = {"": KpmStatus.ACTIVE.value, "aktif": KpmStatus.ACTIVE.value}
+STATUSES["menunggu"] = KpmStatus.WAITING.value
+SHOWN_STATUSES = "aktif, menunggu"
 SEXES = {"l": "L", "p": "P"}
 RELATIONSHIPS = {v: v for v in ("kepala", "istri", "suami", "anak", "orang_tua", "lainnya")}
 SCHOOL_LEVELS = {"": "", "paud": "PAUD", "sd": "SD", "smp": "SMP", "sma": "SMA"}
@@ -59,7 +65,7 @@ def check_table(table: Table, ctx: Context) -> Checked:
     records: list[KpmRecord] = []
     rejected = 0
     for kpm_id, rows in groups.items():
-        record = _check_kpm(kpm_id, rows, ctx, duplicates, table.has_assessment)
+        record = _check_kpm(kpm_id, rows, ctx, duplicates, table)
         if record is None:
             rejected += 1
             errors.extend(e for row in rows for e in row.errors)
@@ -111,7 +117,7 @@ def _check_kpm(
     rows: list[Row],
     ctx: Context,
     duplicates: Mapping[str, list[int]],
-    with_assessment: bool,
+    table: Table,
 ) -> KpmRecord | None:
     """The KPM record when every one of its rows is sound; None (errors on the rows) if not."""
     sound = [row for row in rows if not row.errors]
@@ -119,8 +125,10 @@ def _check_kpm(
         return None
     first = sound[0]
     values = _kpm_values(first, ctx)
-    assessment = _assessment(first, ctx) if with_assessment else None
-    columns = KPM_COLUMNS + (ASSESSMENT_COLUMNS if with_assessment else ())
+    assessment = _assessment(first, ctx) if table.has_assessment else None
+    status = first.choice(STATUS_COLUMN, STATUSES, SHOWN_STATUSES) if table.has_status else None
+    columns = KPM_COLUMNS + (ASSESSMENT_COLUMNS if table.has_assessment else ())
+    columns += (STATUS_COLUMN,) if table.has_status else ()
     for row in sound[1:]:
         _agree(row, first, columns)
     members = [_member(row, ctx, duplicates) for row in sound]
@@ -133,6 +141,7 @@ def _check_kpm(
         values=values,
         members=tuple(m for m in members if m is not None),
         assessment=assessment,
+        status=status or KpmStatus.ACTIVE.value,
     )
 
 
