@@ -342,7 +342,7 @@ def test_the_waiting_page_costs_a_fixed_number_of_queries(
     propose(world, 2)
     propose(world, 1)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(9):
         response = client.get(WAITING_URL)
 
     assert len(response.context["rows"]) == 27
@@ -452,7 +452,7 @@ def test_the_proposal_page_costs_a_fixed_number_of_queries(
     proposal = propose(world, 4)
     client.force_login(world.dinsos_kota)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("kepesertaan:proposal", args=[proposal.pk]))
 
     assert len(response.context["candidates"]) == 4
