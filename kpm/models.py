@@ -331,7 +331,7 @@ class ImportJob(models.Model):
 
 class FundedQuotaQuerySet(ScopedQuerySet["FundedQuota"]):
     scope_rule = staticmethod(kabupaten_visibility)
-    scope_path = ""
+    scope_path = "kabupaten"
 
 
 class FundedQuota(models.Model):
@@ -367,7 +367,7 @@ class FundedQuota(models.Model):
 
 class EnrolmentProposalQuerySet(ScopedQuerySet["EnrolmentProposal"]):
     scope_rule = staticmethod(kabupaten_visibility)
-    scope_path = ""
+    scope_path = "kabupaten"
 
 
 class EnrolmentProposal(models.Model):

@@ -85,10 +85,11 @@ def pendamping_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
 
 
 def kabupaten_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
-    """Rows tied to one kabupaten (quotas, enrolment proposals) a user may see."""
+    """Kabupaten a user may see, or rows tied to one (quotas, enrolment proposals) through
+    `path`, the foreign key to the kabupaten."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
-    field = f"{path}__kabupaten_id" if path else "kabupaten_id"
+    field = f"{path}__code" if path else "code"
     match user.role:
         case Role.ADMIN:
             return Q()

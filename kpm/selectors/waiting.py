@@ -35,13 +35,13 @@ PROPOSALS_SHOWN = 20
 def visible_kabupaten(user: Any) -> QuerySet[Kabupaten]:
     """The kabupaten/kota whose quota and waiting list `user` may see (the rule of
     pengguna.scoping.kabupaten_visibility, applied to the kabupaten's own code)."""
-    return Kabupaten.objects.alias(kabupaten_id=F("code")).filter(kabupaten_visibility(user))
+    return Kabupaten.objects.filter(kabupaten_visibility(user))
 
 
 def visible_enrolment_proposals(user: Any) -> QuerySet[EnrolmentProposal]:
     """Enrolment proposals of the kabupaten `user` may see. Filtered through the kabupaten
     themselves: the rule's prefix match cannot run on the foreign key column directly."""
-    return EnrolmentProposal.objects.filter(kabupaten__in=visible_kabupaten(user))
+    return EnrolmentProposal.objects.visible_to(user)
 
 
 def visible_quotas(user: Any) -> QuerySet[FundedQuota]:
