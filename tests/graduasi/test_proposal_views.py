@@ -447,3 +447,18 @@ def test_the_menu_offers_the_queue_to_dinsos_and_the_own_list_to_a_pendamping(wo
     for user in (world.kementerian_national, world.agency):
         page = signed_in(user).get(home).content.decode()
         assert 'href="/usulan/' not in page
+
+
+def test_the_own_list_and_a_proposal_page_read_a_fixed_number_of_queries(
+    world, django_assert_max_num_queries
+):
+    user = world.pendamping_kota.user
+    for kpm in KpmFactory.create_batch(8, pendamping=world.pendamping_kota):
+        draft = proposal_draft(kpm=kpm, actor=user, type=GraduationType.MANDIRI)
+        proposal_attach_statement(proposal=draft, actor=user, file=pdf())
+    client = signed_in(user)
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("usulan:mine"))
+    assert len(response.context["rows"].drafts) == 8
+    with django_assert_max_num_queries(8):
+        assert client.get(url("detail", draft)).status_code == 200
