@@ -72,6 +72,14 @@ class PolicyVersion(models.Model):
         default=18,
         help_text=_("Untuk perkiraan graduasi alamiah: anak diperkirakan lulus SMA pada usia ini."),
     )
+    fallback_desil_max = models.PositiveSmallIntegerField(
+        _("desil berisiko kembali miskin"),
+        default=2,
+        help_text=_(
+            "KPM graduasi berisiko kembali miskin bila desil DTSEN sesudah graduasi sama dengan "
+            "atau di bawah angka ini."
+        ),
+    )
     source = models.CharField(_("sumber"), max_length=200)
     notes = models.TextField(_("catatan"), blank=True)
     created_by = models.ForeignKey(
@@ -94,6 +102,10 @@ class PolicyVersion(models.Model):
             ),
             models.CheckConstraint(
                 name="policy_version_desil_1_to_10", condition=Q(desil_ceiling__range=(1, 10))
+            ),
+            models.CheckConstraint(
+                name="policy_version_fallback_desil_1_to_10",
+                condition=Q(fallback_desil_max__range=(1, 10)),
             ),
             models.CheckConstraint(
                 name="policy_version_multiplier_positive",

@@ -85,6 +85,9 @@ class Policy:
     min_school_attendance_pct: int = 85
     # Source: DESIGN §5, the projected natural graduation assumes a child leaves SMA at 18.
     school_leaving_age: int = 18
+    # Source: DESIGN §5 Workflow, a graduated family whose DTSEN desil falls back to 1-2 is at
+    # risk of falling back into poverty.
+    fallback_desil_max: int = 2
 
     def amount(self, component: Component) -> int:
         """Yearly rupiah for one component."""

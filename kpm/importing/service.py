@@ -18,6 +18,7 @@ from kpm.importing.parse import Source, read_table
 from kpm.importing.plan import plan_chunk
 from kpm.importing.records import ImportReport, KpmRecord
 from kpm.importing.validate import Context, check_table
+from pemberdayaan.services.risk import risk_refresh_on_commit
 from pengguna.models import Role
 
 # Writes go out in chunks of about this many member rows, so a worker can report progress.
@@ -105,6 +106,7 @@ def _write(
             apply_plan(plan, kpm_pks=kpm_pks, actor=actor, today=today)
             touched = plan.touched_kpm_ids(chunk)
             assessment_refresh_on_commit(kpm_pks[kpm_id] for kpm_id in touched)
+            risk_refresh_on_commit(kpm_pks[kpm_id] for kpm_id in touched)
         done += sum(len(r.members) for r in chunk)
         if progress is not None:
             progress(done)
