@@ -177,6 +177,7 @@ SEED_MIGRATIONS = [
     "wilayah.migrations.0002_national_poverty_line",
     "pendamping.migrations.0004_p2k2_catalogue",
     "graduasi.migrations.0002_seed_default_policy",
+    "pemberdayaan.migrations.0002_seed_programmes",
 ]
 
 
