@@ -111,7 +111,7 @@ def test_mandiri_is_returned_resubmitted_approved_and_followed_up(
     expect(row).to_contain_text(six_months.strftime("%d-%m-%Y"))
     assert FollowUp.objects.filter(kpm=world.kpm_own, due_on=six_months).exists()
     page.goto(f"{live_server.url}/kpm/KDR-OWN/")
-    graduation = page.get_by_test_id("graduation")
+    graduation = page.get_by_test_id("profile-graduation")
     expect(graduation).to_contain_text("Graduasi mandiri")
     expect(graduation).to_contain_text("PPSE")
     snap(page, "kpm-graduasi")
