@@ -1,0 +1,65 @@
+"""Admin for the referral catalogue (kept by admins and national kementerian staff, every edit
+audited) and read-only lists of referrals and follow-ups, which the workflow writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
+from graduasi.admin import edits_policy, reads_policy
+from pemberdayaan.models import FollowUp, Programme, Referral
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The empowerment programmes a graduated family can be referred to. National kementerian
+    staff add and change them besides admins; provincial staff only read them. A programme in
+    use is switched off (aktif), not deleted: its referrals keep it."""
+
+    list_display = ("name", "code", "agency", "kind", "amount", "active", "position")
+    list_filter = ("active", "kind")
+    search_fields = ("code", "name", "agency")
+    ordering = ("position", "name")
+    fields = ("code", "name", "agency", "kind", "amount", "description", "active", "position")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return reads_policy(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return reads_policy(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return edits_policy(request.user) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return edits_policy(request.user) or super().has_change_permission(request, obj)
+
+
+@admin.register(Referral)
+class ReferralAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Referrals are made on approval and changed by Dinsos in the app; here they are read."""
+
+    list_display = ("kpm", "programme", "status", "consent_on", "status_changed_at")
+    list_select_related = ("kpm", "programme")
+    list_filter = ("status", "programme")
+    search_fields = ("=kpm__kpm_id", "programme__name")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Follow-ups are scheduled on approval and recorded in the app; here they are read."""
+
+    list_display = (
+        "kpm", "months_after", "due_on", "done_on", "monthly_income", "member_count",
+        "business_status",
+    )  # fmt: skip
+    list_select_related = ("kpm",)
+    list_filter = ("months_after", "business_status", ("done_on", admin.EmptyFieldListFilter))
+    search_fields = ("=kpm__kpm_id",)
+    date_hierarchy = "due_on"
+    show_full_result_count = False
