@@ -18,7 +18,6 @@ from kpm.importing import import_kpm_file
 from kpm.models import DesilHistory, Kpm, KpmStatus
 from pemberdayaan.models import BusinessStatus, FollowUp
 from pemberdayaan.services.risk import risk_refresh, risk_refresh_on_commit
-from pemberdayaan.tasks import refresh_fallback_risk
 from tests.conftest import World
 from tests.factories import AnggotaFactory, KpmFactory
 from tests.kpm.importing_helpers import SAMPLE, TODAY, rows_of, sample_rows, to_csv
@@ -263,11 +262,3 @@ def test_an_import_leaves_active_kpm_unflagged(db, django_capture_on_commit_call
         import_kpm_file(SAMPLE, today=TODAY)
     assert not Kpm.objects.filter(at_risk=True).exists()
 
-
-def test_the_nightly_task_refreshes_every_graduated_family(world):
-    kpm, _ = graduated(world)
-    desil_on(kpm, 1, date(2026, 12, 1))
-
-    assert refresh_fallback_risk.delay().get() == 1
-    assert refresh_fallback_risk.delay().get() == 0
-    assert state(kpm)[0] is True
