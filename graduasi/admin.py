@@ -170,6 +170,7 @@ class PipelineRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         "assess_seconds",
         "target_seconds",
         "rollup_seconds",
+        "risk_seconds",
         "assessed",
         "changed",
         "failed",

@@ -32,11 +32,15 @@ class PipelineRun(models.Model):
     assess_seconds = models.FloatField(_("tahap 1: asesmen (detik)"), null=True, blank=True)
     target_seconds = models.FloatField(_("tahap 2: target (detik)"), null=True, blank=True)
     rollup_seconds = models.FloatField(_("tahap 3: rekap wilayah (detik)"), null=True, blank=True)
+    risk_seconds = models.FloatField(
+        _("tahap 4: risiko kembali miskin (detik)"), null=True, blank=True
+    )
     assessed = models.PositiveIntegerField(_("KPM diases"), default=0)
     changed = models.PositiveIntegerField(_("asesmen berubah"), default=0)
     failed = models.PositiveIntegerField(_("KPM gagal diases"), default=0)
     targets_changed = models.PositiveIntegerField(_("capaian target berubah"), default=0)
     summaries_changed = models.PositiveIntegerField(_("rekap wilayah berubah"), default=0)
+    risks_changed = models.PositiveIntegerField(_("tanda risiko berubah"), default=0)
     # The first failures: [{"kpm": <the KPM's database id>, "error": ...}]
     failures = models.JSONField(_("kegagalan"), default=list, blank=True)
     error = models.TextField(_("galat"), blank=True)

@@ -110,12 +110,20 @@ def _run_stages(run: PipelineRun, *, processes: int) -> None:
         run, "target_seconds", lambda: target_stage(on=run.as_of, policy=policy)
     )
     run.summaries_changed = _timed(run, "rollup_seconds", lambda: rollup_stage(on=run.as_of))
+    run.risks_changed = _timed(run, "risk_seconds", _risk_stage)
+
+
+def _risk_stage() -> int:
+    """Graduated families at risk of falling back (pemberdayaan.services.risk), in sets."""
+    from pemberdayaan.services.risk import risk_refresh  # pemberdayaan builds on graduasi
+
+    return risk_refresh()
 
 
 def pipeline_run(
     *, on: date, trigger: str, force: bool = False, processes: int = 1
 ) -> PipelineRun | None:
-    """Run the three stages for `on` and record the run. None when another run holds the lock,
+    """Run the four stages for `on` and record the run. None when another run holds the lock,
     or (unless `force`) a run for `on` has already finished: a second trigger does no work.
     `processes` > 1 starts that many local processes in all to share the assessment."""
     with run_lock(LOCK_NAME) as taken:

@@ -35,7 +35,7 @@ from graduasi.pipeline import pipeline_run
 from graduasi.rules import Assessment, EconomicFacts, KpmFacts, assess, target_progress
 from graduasi.selectors import member_facts, policy_on
 from graduasi.tasks import nightly_pipeline
-from kpm.models import Kpm, KpmStatus, Relationship, Sex
+from kpm.models import DesilHistory, Kpm, KpmStatus, Relationship, Sex
 from pendamping.models import Pendamping
 from tests.conftest import DESA_KAB_KEDIRI, DESA_KOTA_KEDIRI, World
 from tests.factories import (
@@ -363,12 +363,25 @@ def test_the_run_record_holds_date_trigger_times_stage_seconds_and_counts(varied
     assert (run.as_of, run.trigger, run.status, run.error) == (AS_OF, "jadwal", "selesai", "")
     assert run.finished_at is not None
     assert before <= run.started_at <= run.finished_at <= timezone.now()
-    seconds = [run.assess_seconds, run.target_seconds, run.rollup_seconds]
+    seconds = [run.assess_seconds, run.target_seconds, run.rollup_seconds, run.risk_seconds]
     assert all(s is not None and s >= 0 for s in seconds)
     assert sum(s for s in seconds if s is not None) <= (run.duration_seconds or 0) + 0.01
     counts = (run.assessed, run.changed, run.failed, run.targets_changed, run.summaries_changed)
     assert counts == (7, 7, 0, 3, 7)  # 3 pendamping; 3 kecamatan, 2 kabupaten, 1 provinsi, 1
     assert run.failures == []
+
+
+def test_the_fourth_stage_flags_a_graduated_family_whose_desil_fell_back_once(world):
+    kpm = world.kpm_graduated
+    Kpm.objects.filter(pk=kpm.pk).update(graduated_on=date(2025, 6, 1), graduation_type="alamiah")
+    DesilHistory.objects.create(kpm=kpm, desil=2, recorded_on=date(2026, 1, 10), source="import")
+
+    first = run_on()
+
+    kpm.refresh_from_db()
+    assert kpm.at_risk and [r["code"] for r in kpm.risk_reasons] == ["desil_low"]
+    assert first.risks_changed == 1
+    assert run_on(force=True).risks_changed == 0
 
 
 def test_a_second_trigger_for_a_finished_day_does_nothing_unless_forced(varied):

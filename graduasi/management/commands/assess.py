@@ -109,10 +109,12 @@ class Command(BaseCommand):
             "failed": run.failed,
             "targets_changed": run.targets_changed,
             "summaries_changed": run.summaries_changed,
+            "risks_changed": run.risks_changed,
             "seconds": {
                 "assess": run.assess_seconds,
                 "target": run.target_seconds,
                 "rollup": run.rollup_seconds,
+                "risk": run.risk_seconds,
             },
         }
         if as_json:
@@ -121,6 +123,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Graduation pipeline as of {on}: {run.assessed} KPM assessed, {run.changed} "
             f"changed, {run.failed} failed; {run.targets_changed} target rows and "
-            f"{run.summaries_changed} regional summaries changed "
-            f"({run.assess_seconds} s + {run.target_seconds} s + {run.rollup_seconds} s)."
+            f"{run.summaries_changed} regional summaries and {run.risks_changed} fall-back risk "
+            f"flags changed ({run.assess_seconds} s + {run.target_seconds} s + "
+            f"{run.rollup_seconds} s + {run.risk_seconds} s)."
         )
