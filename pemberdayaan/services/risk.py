@@ -8,8 +8,10 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from graduasi.pipeline.facts import PovertyLines
+from kpm.models import Kpm, KpmStatus
 from pemberdayaan.rules import Risk, risk_of
 from pemberdayaan.selectors import PolicyTimeline, risk_batches, risk_facts
 
@@ -72,8 +74,13 @@ def _refresh_after_commit(ids: list[int]) -> None:
 
 
 def risk_refresh_on_commit(kpm_pks: Iterable[int]) -> None:
-    """Once the current transaction commits, recompute the fall-back risk of these KPM (a
-    follow-up recorded, a desil imported), so the flag shows without waiting for the night."""
+    """Once the current transaction commits, recompute the fall-back risk of those of these
+    KPM that are graduated or flagged (a follow-up recorded, a desil imported), so the flag
+    shows without waiting for the night; nothing is scheduled when none of them is."""
     ids = sorted(set(kpm_pks))
-    if ids:
-        transaction.on_commit(lambda: _refresh_after_commit(ids))
+    if not ids:
+        return
+    concerned = Q(status=KpmStatus.GRADUATED) | Q(at_risk=True)
+    found = list(Kpm.objects.filter(concerned, pk__in=ids).values_list("pk", flat=True))
+    if found:
+        transaction.on_commit(lambda: _refresh_after_commit(found))

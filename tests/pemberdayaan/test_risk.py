@@ -262,3 +262,10 @@ def test_an_import_leaves_active_kpm_unflagged(db, django_capture_on_commit_call
         import_kpm_file(SAMPLE, today=TODAY)
     assert not Kpm.objects.filter(at_risk=True).exists()
 
+
+def test_nothing_is_scheduled_for_kpm_that_are_neither_graduated_nor_flagged(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        risk_refresh_on_commit([world.kpm_own.pk, world.kpm_same_district.pk])
+    assert callbacks == []
