@@ -12,9 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from kpm.models import Anggota, DesilHistory
+from kpm.models import (
+    Anggota,
+    DesilHistory,
+    EnrolmentCandidate,
+    EnrolmentProposal,
+    FundedQuota,
+    KpmStatus,
+)
 from kpm.rules import mask_nik
+from pemberdayaan.models import FollowUp, Programme, Referral
 from pendamping.models import EconomicAssessment
+from pengguna.models import Notice
 from tests.conftest import DESA_KOTA_KEDIRI, make_kpm
 from wilayah.models import PovertyLine
 
@@ -51,7 +60,27 @@ def full_world(world):
         actor_label="sistem", action="create", object_type="kpm.kpm", object_id="1"
     )
     world.pendamping_kota.desa_served.add(DESA_KOTA_KEDIRI)
+    _graduation_rows(world)
     return world
+
+
+def _graduation_rows(world) -> None:
+    """A referral and follow-up of the graduated KPM, a notice, a quota and an enrolment."""
+    kpm = world.kpm_graduated
+    Referral.objects.create(
+        kpm=kpm, programme=Programme.objects.get(code="ppse"), consent_on=date(2026, 1, 5),
+        consent_by=world.pendamping_kota.user, created_by=world.dinsos_kota,
+    )  # fmt: skip
+    FollowUp.objects.create(kpm=kpm, months_after=6, due_on=date(2026, 7, 5))
+    Notice.objects.create(user=world.pendamping_kota.user, message="Usulan disetujui.")
+    FundedQuota.objects.create(kabupaten_id="35.71", valid_from=date(2026, 1, 1), funded_kpm=10)
+    waiting = make_kpm("KDR-TUNGGU", DESA_KOTA_KEDIRI, None, status=KpmStatus.WAITING)
+    enrolment = EnrolmentProposal.objects.create(
+        kabupaten_id="35.71", proposed_by=world.dinsos_kota
+    )
+    EnrolmentCandidate.objects.create(
+        proposal=enrolment, kpm=waiting, rank=1, desil=1, waiting_since=date(2026, 2, 1)
+    )
 
 
 @pytest.fixture
