@@ -34,12 +34,20 @@ class ReassessedAdminMixin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        assessment_refresh_on_commit([getattr(obj, self.kpm_attribute)])
+        _refresh_on_commit(getattr(obj, self.kpm_attribute))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         kpm_id = getattr(obj, self.kpm_attribute)
         super().delete_model(request, obj)
-        assessment_refresh_on_commit([kpm_id])
+        _refresh_on_commit(kpm_id)
+
+
+def _refresh_on_commit(kpm_id: int) -> None:
+    """The KPM's assessment and, if it graduated, its fall-back risk, once the edit commits."""
+    from pemberdayaan.services.risk import risk_refresh_on_commit  # builds on graduasi
+
+    assessment_refresh_on_commit([kpm_id])
+    risk_refresh_on_commit([kpm_id])
 
 
 def reads_policy(user: Any) -> bool:
@@ -124,6 +132,7 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "assessment_max_age_months",
                     "sejahtera_evidence_max_age_months",
                     "school_leaving_age",
+                    "fallback_desil_max",
                 )
             },
         ),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from audit.models import AuditAction
 from audit.services import audit_record, diff, field_values
@@ -48,9 +49,9 @@ PROPOSAL_FIELDS = (
     "referral_consent_on",
 )  # fmt: skip
 DECIDED_WORDS = {
-    ProposalStatus.APPROVED: "disetujui",
-    ProposalStatus.REJECTED: "ditolak",
-    ProposalStatus.RETURNED: "dikembalikan",
+    ProposalStatus.APPROVED: pgettext_lazy("usulan sudah ...", "disetujui"),
+    ProposalStatus.REJECTED: pgettext_lazy("usulan sudah ...", "ditolak"),
+    ProposalStatus.RETURNED: pgettext_lazy("usulan sudah ...", "dikembalikan"),
 }
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from config.errors import DomainError
@@ -28,8 +28,8 @@ from graduasi.services.proposals import (
 from kpm.models import KpmStatus
 from pemberdayaan.models import FollowUp, Programme, Referral, ReferralStatus
 from pemberdayaan.services.handover import follow_up_due
-from pengguna.models import Notice
-from tests.conftest import World
+from pengguna.models import Notice, Role
+from tests.conftest import KOTA_KEDIRI, World, make_user
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"
 
@@ -250,3 +250,13 @@ def test_a_refused_decision_leaves_no_notice(world):
         proposal_approve(proposal=proposal, officer=world.dinsos_kab)
     assert not Notice.objects.exists()
     assert Proposal.objects.get(pk=proposal.pk).status == S.SUBMITTED
+
+
+def test_the_conflict_message_names_the_decision_in_the_users_language(world):
+    proposal = submitted(world)
+    proposal_approve(proposal=proposal, officer=world.dinsos_kota)
+    second = make_user("dinsos_kota_2", Role.DINSOS, KOTA_KEDIRI)
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        proposal_reject(proposal=proposal, officer=second, reason="Tidak")
+    assert refused.value.code == "conflict"
+    assert " approved by " in str(refused.value)
