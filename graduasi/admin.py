@@ -60,10 +60,9 @@ def edits_policy(user: Any) -> bool:
     return reads_policy(user) and user.scope_region_code is None
 
 
-@admin.register(PolicyVersion)
-class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """A new version from a future date changes the policy from that date; past dates stay.
-    Kementerian staff edit it here (DESIGN §2) besides admins; they see nothing else."""
+class MinistryPolicyAdminMixin(admin.ModelAdmin):
+    """Programme policy kept by the ministry: kementerian staff read it, national staff (and
+    admins) add and change it."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return reads_policy(request.user) or super().has_module_permission(request)
@@ -76,6 +75,12 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return edits_policy(request.user) or super().has_change_permission(request, obj)
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(MinistryPolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """A new version from a future date changes the policy from that date; past dates stay.
+    Kementerian staff edit it here (DESIGN §2) besides admins; they see nothing else."""
 
     list_display = (
         "valid_from",

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
-from graduasi.admin import ReassessedAdminMixin, edits_policy, reads_policy
+from graduasi.admin import MinistryPolicyAdminMixin, ReassessedAdminMixin
 from kpm.models import (
     Anggota,
     DesilHistory,
@@ -152,7 +152,7 @@ class ImportJobAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FundedQuota)
-class FundedQuotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class FundedQuotaAdmin(MinistryPolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """The kabupaten's funded quota, a dated policy value: the latest row valid on a day applies.
     National kementerian staff set it here besides admins; provincial staff read their own
     province's quotas."""
@@ -172,18 +172,6 @@ class FundedQuotaAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(kabupaten__in=visible_kabupaten(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return reads_policy(request.user) or super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return reads_policy(request.user) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return edits_policy(request.user) or super().has_add_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return edits_policy(request.user) or super().has_change_permission(request, obj)
 
 
 class EnrolmentCandidateInline(admin.TabularInline):

@@ -3,18 +3,15 @@ audited) and read-only lists of referrals and follow-ups, which the workflow wri
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
-from graduasi.admin import edits_policy, reads_policy
+from graduasi.admin import MinistryPolicyAdminMixin
 from pemberdayaan.models import FollowUp, Programme, Referral
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProgrammeAdmin(MinistryPolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """The empowerment programmes a graduated family can be referred to. National kementerian
     staff add and change them besides admins; provincial staff only read them. A programme in
     use is switched off (aktif), not deleted: its referrals keep it."""
@@ -24,18 +21,6 @@ class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("code", "name", "agency")
     ordering = ("position", "name")
     fields = ("code", "name", "agency", "kind", "amount", "description", "active", "position")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return reads_policy(request.user) or super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return reads_policy(request.user) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return edits_policy(request.user) or super().has_add_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return edits_policy(request.user) or super().has_change_permission(request, obj)
 
 
 @admin.register(Referral)

@@ -39,8 +39,7 @@ def visible_kabupaten(user: Any) -> QuerySet[Kabupaten]:
 
 
 def visible_enrolment_proposals(user: Any) -> QuerySet[EnrolmentProposal]:
-    """Enrolment proposals of the kabupaten `user` may see. Filtered through the kabupaten
-    themselves: the rule's prefix match cannot run on the foreign key column directly."""
+    """Enrolment proposals of the kabupaten `user` may see."""
     return EnrolmentProposal.objects.visible_to(user)
 
 
