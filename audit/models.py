@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,3 +45,38 @@ class AuditEvent(models.Model):
         return (
             f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
         )
+
+
+class AccessEvent(models.Model):
+    """A read of personal data outside the case workflow (an export, later an agency pull):
+    who received which records, through what, for what purpose, and when (UU PDP No.
+    27/2022). Append-only, like the audit trail."""
+
+    occurred_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("penerima"),
+    )
+    actor_label = models.CharField(_("penerima (teks)"), max_length=150)
+    endpoint = models.CharField(_("alamat"), max_length=300)
+    purpose = models.CharField(_("tujuan"), max_length=200)
+    object_type = models.CharField(_("jenis data"), max_length=60)
+    record_ids = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True, verbose_name=_("ID data")
+    )
+    record_count = models.PositiveIntegerField(_("jumlah data"))
+    detail = models.JSONField(_("rincian"), default=dict, blank=True)
+    request_id = models.CharField(_("ID permintaan"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("akses data pribadi")
+        verbose_name_plural = _("akses data pribadi")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [GinIndex(fields=["record_ids"], name="access_event_record_ids_gin")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.object_type}"

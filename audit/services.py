@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models
 
 from audit.context import request_id
-from audit.models import AuditAction, AuditEvent
+from audit.models import AccessEvent, AuditAction, AuditEvent
 
 
 def _plain(value: Any) -> Any:
@@ -75,3 +75,29 @@ def audit_record(
     event = audit_event(actor=actor, action=action, obj=obj, changes=changes)
     event.save()
     return event
+
+
+def access_record(
+    *,
+    actor: Any,
+    endpoint: str,
+    purpose: str,
+    object_type: str,
+    record_ids: Iterable[Any],
+    detail: Mapping[str, Any] | None = None,
+) -> AccessEvent:
+    """Log that `actor` received these records of personal data (UU PDP No. 27/2022)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = user.get_username() if user else (str(actor) if actor else "sistem")
+    ids = [str(i) for i in record_ids]
+    return AccessEvent.objects.create(
+        actor=user,
+        actor_label=label[:150],
+        endpoint=endpoint[:300],
+        purpose=purpose[:200],
+        object_type=object_type,
+        record_ids=ids,
+        record_count=len(ids),
+        detail=dict(detail or {}),
+        request_id=request_id.get(),
+    )

@@ -102,6 +102,24 @@ def kabupaten_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     return NOTHING
 
 
+# Roles that look at roll-ups (dashboards, reports, their exports).
+DASHBOARD_ROLES = frozenset({Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN})
+
+
+def region_visible(user: User | AnonymousUser, code: str) -> bool:
+    """Whether `user` may see the roll-ups of region `code` (the empty code: the nation): a
+    Dinsos officer their kabupaten and what lies in it, ministry staff their province or the
+    whole country, an admin everything; no other role any."""
+    if not user.is_authenticated or not user.is_active or user.role not in DASHBOARD_ROLES:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    scope = user.scope_region_code
+    if scope is None:
+        return user.role == Role.KEMENTERIAN
+    return bool(scope) and (code == scope or code.startswith(f"{scope}."))
+
+
 def import_job_visibility(user: User | AnonymousUser, *, path: str = "") -> Q:
     """Import jobs a user may see: a Dinsos officer their own uploads, an admin every job."""
     if not user.is_authenticated or not user.is_active:

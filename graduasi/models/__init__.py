@@ -2,9 +2,11 @@
 
 from graduasi.models.assessment import (
     CANDIDATE_STATUSES,
+    PROGRESS_BUCKETS,
     AssessmentStatus,
     KpmAssessment,
     RegionLevel,
+    RegionMonth,
     RegionSummary,
     TargetProgress,
 )
@@ -24,6 +26,7 @@ __all__ = [
     "COUNTED_STATUSES",
     "OPEN_STATUSES",
     "PENDING_STATUSES",
+    "PROGRESS_BUCKETS",
     "AssessmentStatus",
     "GraduationType",
     "KpmAssessment",
@@ -33,6 +36,7 @@ __all__ = [
     "Proposal",
     "ProposalStatus",
     "RegionLevel",
+    "RegionMonth",
     "RegionSummary",
     "RunStatus",
     "RunTrigger",

@@ -109,8 +109,9 @@ def _run_stages(run: PipelineRun, *, processes: int) -> None:
     run.targets_changed = _timed(
         run, "target_seconds", lambda: target_stage(on=run.as_of, policy=policy)
     )
-    run.summaries_changed = _timed(run, "rollup_seconds", lambda: rollup_stage(on=run.as_of))
+    # The risk flags first: the roll-ups count the families at risk.
     run.risks_changed = _timed(run, "risk_seconds", _risk_stage)
+    run.summaries_changed = _timed(run, "rollup_seconds", lambda: rollup_stage(on=run.as_of))
 
 
 def _risk_stage() -> int:

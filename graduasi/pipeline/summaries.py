@@ -8,8 +8,9 @@ Both write only rows whose content changed."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,10 +18,13 @@ from graduasi.models import (
     CANDIDATE_STATUSES,
     COUNTED_STATUSES,
     PENDING_STATUSES,
+    PROGRESS_BUCKETS,
     ProposalStatus,
 )
+from graduasi.pipeline.months import month_stage
 from graduasi.rules import Policy, target_progress
 from kpm.models import KpmStatus
+from pendamping.models import AttendanceStatus, MeetingStatus
 
 
 def year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -28,6 +32,11 @@ def year_bounds(on: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     start = datetime.combine(date(on.year, 1, 1), time.min, tzinfo=tz)
     return start, datetime.combine(date(on.year + 1, 1, 1), time.min, tzinfo=tz)
+
+
+# "Visits in the last 30 days" and "attended P2K2 in the last 90 days" end on the run's date.
+VISIT_WINDOW_DAYS = 30
+P2K2_WINDOW_DAYS = 90
 
 
 def _params(on: date) -> dict:
@@ -41,6 +50,15 @@ def _params(on: date) -> dict:
         "start": start,
         "end": end,
         "year": on.year,
+        "on": on,
+        "tz": settings.TIME_ZONE,
+        "submitted": ProposalStatus.SUBMITTED.value,
+        "graduated": KpmStatus.GRADUATED.value,
+        "exited": KpmStatus.EXITED.value,
+        "present": AttendanceStatus.PRESENT.value,
+        "held": MeetingStatus.HELD.value,
+        "visits_from": on - timedelta(days=VISIT_WINDOW_DAYS - 1),
+        "p2k2_from": on - timedelta(days=P2K2_WINDOW_DAYS - 1),
     }
 
 
@@ -110,73 +128,169 @@ def target_stage(*, on: date, policy: Policy) -> int:
         return cursor.rowcount
 
 
-# Kecamatan, kabupaten, provinsi and the nation in one pass (GROUPING SETS). KPM counts follow
-# the KPM's own region; targets follow the pendamping's kabupaten, so a kecamatan has none.
+# Kecamatan, kabupaten, provinsi, the nation and each pendamping's caseload in one pass
+# (GROUPING SETS). KPM counts follow the KPM's own region (or pendamping); targets follow
+# the pendamping's kabupaten, so a kecamatan has none. A pendamping's row carries their
+# kabupaten's code and their credited approvals (graduasi_targetprogress).
 ROLLUP_SQL = """
 CREATE TEMP TABLE graduasi_summary_in ON COMMIT DROP AS
 WITH prop AS (
     SELECT kpm_id,
            count(*) FILTER (WHERE status = ANY(%(pending)s)) AS pending,
+           max(greatest(0, %(on)s::date - (submitted_at AT TIME ZONE %(tz)s)::date))
+               FILTER (WHERE status = %(submitted)s) AS awaiting_days,
            count(*) FILTER (WHERE status = %(approved)s AND decided_at >= %(start)s
                             AND decided_at < %(end)s) AS approved,
            bool_or(status = ANY(%(counted)s)) AS proposed
     FROM graduasi_proposal GROUP BY kpm_id
+), ref AS (
+    SELECT kpm_id, REFERRAL_COUNTS FROM pemberdayaan_referral GROUP BY kpm_id
+), p2k2_member AS (
+    SELECT DISTINCT m.kpm_id FROM pendamping_p2k2group_members m
+    JOIN pendamping_p2k2group g ON g.id = m.p2k2group_id WHERE g.is_active
+), p2k2_attended AS (
+    SELECT DISTINCT a.kpm_id FROM pendamping_p2k2attendance a
+    JOIN pendamping_p2k2meeting mt ON mt.id = a.meeting_id
+    WHERE a.status = %(present)s AND mt.status = %(held)s
+      AND mt.scheduled_on BETWEEN %(p2k2_from)s AND %(on)s
+), visits AS (
+    SELECT kpm_id, count(*) AS n FROM pendamping_visit
+    WHERE visited_on BETWEEN %(visits_from)s AND %(on)s GROUP BY kpm_id
 ), kpm AS (
-    SELECT k.provinsi_code, k.kabupaten_code, k.kecamatan_code,
-           (k.status = %(active)s) AS active, a.status AS assessed,
-           coalesce(a.yearly_benefit, 0) AS yearly_benefit,
-           coalesce(p.pending, 0) AS pending, coalesce(p.approved, 0) AS approved,
-           coalesce(p.proposed, false) AS proposed
+    SELECT k.provinsi_code, k.kabupaten_code, k.kecamatan_code, k.pendamping_id,
+           pk.kabupaten_id AS pendamping_kab,
+           (k.status = %(active)s) AS active, (k.status = %(graduated)s) AS graduated,
+           k.at_risk, a.status AS assessed,
+           coalesce(a.yearly_benefit, 0) AS yearly_benefit, coalesce(a.per_tahap, 0) AS per_tahap,
+           coalesce(p.pending, 0) AS pending, p.awaiting_days,
+           coalesce(p.approved, 0) AS approved, coalesce(p.proposed, false) AS proposed,
+           REFERRAL_COLUMNS,
+           (pm.kpm_id IS NOT NULL) AS p2k2_member, (pa.kpm_id IS NOT NULL) AS p2k2_attended,
+           coalesce(v.n, 0) AS visits
     FROM kpm_kpm k LEFT JOIN graduasi_kpmassessment a ON a.kpm_id = k.id
+    LEFT JOIN pendamping_pendamping pk ON pk.id = k.pendamping_id
     LEFT JOIN prop p ON p.kpm_id = k.id
+    LEFT JOIN ref r ON r.kpm_id = k.id
+    LEFT JOIN p2k2_member pm ON pm.kpm_id = k.id
+    LEFT JOIN p2k2_attended pa ON pa.kpm_id = k.id
+    LEFT JOIN visits v ON v.kpm_id = k.id
 ), counts AS (
-    SELECT CASE WHEN grouping(kecamatan_code) = 0 THEN 'kecamatan'
+    SELECT CASE WHEN grouping(pendamping_id) = 0 THEN 'pendamping'
+                WHEN grouping(kecamatan_code) = 0 THEN 'kecamatan'
                 WHEN grouping(kabupaten_code) = 0 THEN 'kabupaten'
                 WHEN grouping(provinsi_code) = 0 THEN 'provinsi' ELSE 'nasional' END AS level,
-           coalesce(kecamatan_code, kabupaten_code, provinsi_code, '') AS region_code,
+           CASE WHEN grouping(pendamping_id) = 0 THEN pendamping_kab
+                ELSE coalesce(kecamatan_code, kabupaten_code, provinsi_code, '') END
+               AS region_code,
+           coalesce(pendamping_id, 0) AS pid,
            count(*) FILTER (WHERE active) AS active_kpm,
            count(*) FILTER (WHERE active AND assessed = 'alamiah') AS alamiah,
            count(*) FILTER (WHERE active AND assessed = 'sejahtera') AS sejahtera,
            count(*) FILTER (WHERE active AND assessed = 'tinjau') AS tinjau,
            count(*) FILTER (WHERE active AND assessed = 'belum') AS belum,
-           count(*) FILTER (WHERE active AND assessed = ANY(%(candidate)s) AND NOT proposed)
-               AS candidates,
-           sum(pending) AS pending, sum(approved) AS approved,
-           sum(yearly_benefit) FILTER (WHERE active) AS yearly_benefit
+           count(*) FILTER (WHERE active AND assessed = 'alamiah' AND NOT proposed)
+               AS candidates_alamiah,
+           count(*) FILTER (WHERE active AND assessed = 'sejahtera' AND NOT proposed)
+               AS candidates_sejahtera,
+           sum(pending) AS pending, count(awaiting_days) AS awaiting,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY awaiting_days) AS awaiting_median_days,
+           max(awaiting_days) AS awaiting_oldest_days,
+           sum(approved) AS approved,
+           count(*) FILTER (WHERE graduated) AS graduated,
+           count(*) FILTER (WHERE graduated AND at_risk) AS at_risk,
+           REFERRAL_SUMS,
+           count(*) FILTER (WHERE active AND p2k2_member) AS p2k2_members,
+           count(*) FILTER (WHERE active AND p2k2_attended) AS p2k2_attended,
+           sum(visits) AS visits_30d,
+           count(*) FILTER (WHERE active AND visits > 0) AS kpm_visited_30d,
+           sum(yearly_benefit) FILTER (WHERE active) AS yearly_benefit,
+           sum(per_tahap) FILTER (WHERE active) AS tahap_benefit
     FROM kpm
     GROUP BY GROUPING SETS ((provinsi_code), (provinsi_code, kabupaten_code),
-                            (provinsi_code, kabupaten_code, kecamatan_code), ())
+                            (provinsi_code, kabupaten_code, kecamatan_code), (),
+                            (pendamping_kab, pendamping_id))
+    HAVING grouping(pendamping_id) = 1 OR pendamping_id IS NOT NULL
 ), staff AS (
-    SELECT CASE WHEN grouping(kab) = 0 THEN 'kabupaten'
+    SELECT CASE WHEN grouping(pid) = 0 THEN 'pendamping'
+                WHEN grouping(kab) = 0 THEN 'kabupaten'
                 WHEN grouping(prov) = 0 THEN 'provinsi' ELSE 'nasional' END AS level,
-           coalesce(kab, prov, '') AS region_code,
+           coalesce(kab, prov, '') AS region_code, coalesce(pid, 0) AS pid,
            count(*) AS pendamping_count, count(*) FILTER (WHERE on_track) AS on_track,
-           sum(target) AS target
-    FROM (SELECT left(p.kabupaten_id, 2) AS prov, p.kabupaten_id AS kab, t.on_track, t.target
+           sum(target) AS target, sum(approved) AS approved, BUCKET_COUNTS AS histogram
+    FROM (SELECT left(p.kabupaten_id, 2) AS prov, p.kabupaten_id AS kab, p.id AS pid,
+                 t.on_track, t.target, t.approved
           FROM graduasi_targetprogress t JOIN pendamping_pendamping p ON p.id = t.pendamping_id
           WHERE t.year = %(year)s AND p.is_active) s
-    GROUP BY GROUPING SETS ((prov), (prov, kab), ())
+    GROUP BY GROUPING SETS ((prov), (prov, kab), (), (prov, kab, pid))
+), kec AS (
+    SELECT pendamping_id AS pid, array_agg(DISTINCT kecamatan_code ORDER BY kecamatan_code)
+               AS codes
+    FROM kpm_kpm WHERE status = %(active)s AND pendamping_id IS NOT NULL GROUP BY pendamping_id
 )
-SELECT c.level, c.region_code, c.active_kpm, c.alamiah, c.sejahtera, c.tinjau, c.belum,
-       c.candidates, c.pending, c.approved, coalesce(c.yearly_benefit, 0) AS yearly_benefit,
-       CASE WHEN c.level = 'kecamatan' THEN NULL ELSE coalesce(s.pendamping_count, 0) END
-           AS pendamping_count,
-       CASE WHEN c.level = 'kecamatan' THEN NULL ELSE coalesce(s.on_track, 0) END
-           AS pendamping_on_track,
-       CASE WHEN c.level = 'kecamatan' THEN NULL ELSE coalesce(s.target, 0) END AS target
-FROM counts c LEFT JOIN staff s ON s.level = c.level AND s.region_code = c.region_code
+SELECT coalesce(c.level, s.level) AS level, coalesce(c.region_code, s.region_code) AS region_code,
+       nullif(coalesce(c.pid, s.pid), 0) AS pendamping_id,
+       COUNT_COLUMNS,
+       c.awaiting_median_days, c.awaiting_oldest_days,
+       CASE WHEN coalesce(c.level, s.level) = 'pendamping' THEN coalesce(s.approved, 0)
+            ELSE coalesce(c.approved, 0) END AS approved,
+       CASE WHEN coalesce(c.level, s.level) = 'kecamatan' THEN NULL
+            ELSE coalesce(s.pendamping_count, 0) END AS pendamping_count,
+       CASE WHEN coalesce(c.level, s.level) = 'kecamatan' THEN NULL
+            ELSE coalesce(s.on_track, 0) END AS pendamping_on_track,
+       CASE WHEN coalesce(c.level, s.level) = 'kecamatan' THEN NULL
+            ELSE coalesce(s.target, 0) END AS target,
+       CASE WHEN coalesce(c.level, s.level) IN ('kecamatan', 'pendamping') THEN NULL
+            ELSE coalesce(s.histogram, EMPTY_BUCKETS) END AS progress_histogram,
+       coalesce(k.codes, '{}') AS kecamatan_codes
+FROM counts c
+FULL JOIN staff s ON s.level = c.level AND s.region_code = c.region_code AND s.pid = c.pid
+LEFT JOIN kec k ON k.pid = coalesce(c.pid, s.pid)
+    AND coalesce(c.level, s.level) = 'pendamping'
 """
 
+REFERRAL_STATUSES = ("dirujuk", "diterima", "berjalan", "ditolak", "selesai")
+# Summed counts that are 0 where a region or pendamping has no KPM.
+COUNT_FIELDS = (
+    "active_kpm", "alamiah", "sejahtera", "tinjau", "belum", "candidates_alamiah",
+    "candidates_sejahtera", "pending", "awaiting", "graduated", "at_risk",
+    *(f"referrals_{s}" for s in REFERRAL_STATUSES),
+    "p2k2_members", "p2k2_attended", "visits_30d", "kpm_visited_30d", "yearly_benefit",
+    "tahap_benefit",
+)  # fmt: skip
+_BUCKETS = ", ".join(
+    f"count(*) FILTER (WHERE least(approved, {PROGRESS_BUCKETS - 1}) = {b})"
+    for b in range(PROGRESS_BUCKETS)
+)
+ROLLUP_SQL = (
+    ROLLUP_SQL.replace(
+        "REFERRAL_COUNTS",
+        ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS r_{s}" for s in REFERRAL_STATUSES),
+    )
+    .replace(
+        "REFERRAL_COLUMNS",
+        ", ".join(f"coalesce(r.r_{s}, 0) AS r_{s}" for s in REFERRAL_STATUSES),
+    )
+    .replace("REFERRAL_SUMS", ", ".join(f"sum(r_{s}) AS referrals_{s}" for s in REFERRAL_STATUSES))
+    .replace("BUCKET_COUNTS", f"ARRAY[{_BUCKETS}]")
+    .replace("EMPTY_BUCKETS", f"ARRAY[{', '.join(['0'] * PROGRESS_BUCKETS)}]::bigint[]")
+    .replace(
+        "COUNT_COLUMNS",
+        ",\n       ".join(f"coalesce(c.{f}, 0) AS {f}" for f in COUNT_FIELDS)
+        + ",\n       coalesce(c.candidates_alamiah + c.candidates_sejahtera, 0) AS candidates",
+    )
+)
+
 SUMMARY_COLUMNS = (
-    "active_kpm", "alamiah", "sejahtera", "tinjau", "belum", "candidates", "pending",
-    "approved", "yearly_benefit", "pendamping_count", "pendamping_on_track", "target",
+    *COUNT_FIELDS, "candidates", "approved", "awaiting_median_days", "awaiting_oldest_days",
+    "pendamping_count", "pendamping_on_track", "target", "progress_histogram", "kecamatan_codes",
 )  # fmt: skip
 
 SUMMARY_UPSERT_SQL = f"""
 INSERT INTO graduasi_regionsummary AS t
-    (level, region_code, year, {", ".join(SUMMARY_COLUMNS)}, updated_at)
-SELECT level, region_code, %(year)s, {", ".join(SUMMARY_COLUMNS)}, now() FROM graduasi_summary_in
-ON CONFLICT (level, region_code, year) DO UPDATE SET
+    (level, region_code, pendamping_id, year, {", ".join(SUMMARY_COLUMNS)}, updated_at)
+SELECT level, region_code, pendamping_id, %(year)s, {", ".join(SUMMARY_COLUMNS)}, now()
+FROM graduasi_summary_in
+ON CONFLICT (level, region_code, pendamping_id, year) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in SUMMARY_COLUMNS)}, updated_at = EXCLUDED.updated_at
 WHERE ({", ".join(f"t.{c}" for c in SUMMARY_COLUMNS)})
     IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in SUMMARY_COLUMNS)})
@@ -185,12 +299,14 @@ WHERE ({", ".join(f"t.{c}" for c in SUMMARY_COLUMNS)})
 SUMMARY_PRUNE_SQL = """
 DELETE FROM graduasi_regionsummary t WHERE t.year = %(year)s AND NOT EXISTS (
     SELECT 1 FROM graduasi_summary_in s
-    WHERE s.level = t.level AND s.region_code = t.region_code)
+    WHERE s.level = t.level AND s.region_code = t.region_code
+      AND s.pendamping_id IS NOT DISTINCT FROM t.pendamping_id)
 """
 
 
 def rollup_stage(*, on: date) -> int:
-    """Write the year-to-date summary of every region with KPM; the number of rows changed."""
+    """Write the year-to-date summary of every region with KPM and of every pendamping, and
+    their months (graduasi.pipeline.months); the number of rows changed."""
     params = _params(on)
     with transaction.atomic(), connection.cursor() as cursor:
         # ON COMMIT DROP waits for the outermost commit: inside a caller's transaction (a test,
@@ -200,4 +316,5 @@ def rollup_stage(*, on: date) -> int:
         cursor.execute(SUMMARY_UPSERT_SQL, params)
         changed = cursor.rowcount
         cursor.execute(SUMMARY_PRUNE_SQL, params)
-        return changed + cursor.rowcount
+        changed += cursor.rowcount
+        return changed + month_stage(cursor, params)
