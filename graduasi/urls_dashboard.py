@@ -2,13 +2,14 @@
 
 from django.urls import path, register_converter
 
+from graduasi.dashboard.areas import REGION_CODE
 from graduasi.views import dashboard, dashboard_exports
 
 
 class RegionCodeConverter:
     """A provinsi, kabupaten or kecamatan code: 35, 35.71, 35.71.01."""
 
-    regex = r"[0-9]{2}(?:\.[0-9]{2}){0,2}"
+    regex = REGION_CODE.pattern
 
     def to_python(self, value: str) -> str:
         return value

@@ -4,6 +4,8 @@ pendamping_visibility: out of scope is 404), and the way down and back up."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -16,6 +18,7 @@ from pengguna.models import Role, User
 from pengguna.scoping import DASHBOARD_ROLES, get_visible_or_404, region_visible
 from wilayah.models import Kabupaten, Kecamatan, Provinsi
 
+REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}")
 LEVEL_BY_CODE_LENGTH = {
     2: RegionLevel.PROVINSI,
     5: RegionLevel.KABUPATEN,
@@ -53,6 +56,14 @@ class Area:
     @property
     def url(self) -> str:
         return area_url(self.level, self.code, self.pendamping_id)
+
+    @property
+    def query(self) -> str:
+        """The area as the export and API query string: wilayah=<code>, pendamping=<id>, or
+        nothing for the nation."""
+        if self.level == RegionLevel.PENDAMPING:
+            return f"pendamping={self.pendamping_id}"
+        return f"wilayah={self.code}" if self.code else ""
 
     @property
     def slug(self) -> str:
@@ -132,6 +143,19 @@ def area_for_pendamping(user: User, pendamping_id: int) -> Area:
         pendamping_id=pendamping.pk,
         parents=_crumbs(user, [(kab.provinsi.code, kab.provinsi.name), (kab.code, kab.name)]),
     )
+
+
+def area_from_query(user: User, params: Mapping[str, str]) -> Area:
+    """The area named by ?wilayah=<code> or ?pendamping=<id> (the nation when neither), or
+    404 when it is malformed, does not exist or lies outside the user's scope."""
+    if pendamping_id := params.get("pendamping"):
+        if not pendamping_id.isdigit():
+            raise Http404
+        return area_for_pendamping(user, int(pendamping_id))
+    code = params.get("wilayah", "")
+    if code and not REGION_CODE.fullmatch(code):
+        raise Http404
+    return area_for_region(user, code)
 
 
 def area_root(user: User) -> Area:
