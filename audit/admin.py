@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models, router, transaction
+from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AccessEvent, AuditAction, AuditEvent
 from audit.services import audit_event, audit_record, audit_write, diff, field_values
 
 
@@ -174,3 +175,38 @@ class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     def changes_pretty(self, event: AuditEvent) -> str:
         text = json.dumps(event.changes, ensure_ascii=False, indent=2, sort_keys=True)
         return format_html('<pre class="audit-changes">{}</pre>', text)
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Who received personal data, when and why: read and searched, never changed. Search an
+    exact record id to see who received that record."""
+
+    list_display = ("occurred_at", "actor_label", "object_type", "record_count", "purpose")
+    list_filter = ("object_type", "occurred_at")
+    search_fields = ("=actor_label", "=request_id", "purpose")
+    date_hierarchy = "occurred_at"
+    fields = (
+        "occurred_at",
+        "actor",
+        "actor_label",
+        "endpoint",
+        "purpose",
+        "object_type",
+        "record_count",
+        "record_ids",
+        "detail",
+        "request_id",
+    )
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AccessEvent], search_term: str
+    ) -> tuple[QuerySet[AccessEvent], bool]:
+        """A term that is a record id also finds the events that served that record."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            found = found | queryset.filter(record_ids__contains=[term])
+        return found, duplicates

@@ -17,6 +17,7 @@ from graduasi.models import (
     PipelineRun,
     PolicyVersion,
     Proposal,
+    RegionMonth,
     RegionSummary,
     TargetProgress,
 )
@@ -241,18 +242,38 @@ class RegionSummaryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "level",
         "region_code",
+        "pendamping",
         "year",
         "active_kpm",
-        "alamiah",
-        "sejahtera",
-        "tinjau",
-        "belum",
         "candidates",
+        "awaiting",
         "approved",
         "target",
+        "at_risk",
+        "updated_at",
     )
+    list_select_related = ("pendamping__user",)
     list_filter = ("level", "year")
-    search_fields = ("region_code",)
+    search_fields = ("region_code", "pendamping__user__username")
+
+
+@admin.register(RegionMonth)
+class RegionMonthAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "level",
+        "region_code",
+        "pendamping",
+        "year",
+        "month",
+        "graduated_alamiah",
+        "graduated_sejahtera",
+        "graduated_mandiri",
+        "exits",
+        "snapshot_on",
+    )
+    list_select_related = ("pendamping__user",)
+    list_filter = ("level", "year", "month")
+    search_fields = ("region_code", "pendamping__user__username")
 
 
 @admin.register(Proposal)

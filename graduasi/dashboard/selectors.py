@@ -275,7 +275,7 @@ def pendamping_rows(
         case RegionLevel.KECAMATAN:
             rows = rows.filter(kecamatan_codes__contains=[area.code])
         case RegionLevel.PENDAMPING:
-            rows = rows.filter(pendamping_id=area.pendamping_id)
+            rows = rows.filter(Q(pendamping_id=area.pendamping_id))
     if behind_only:
         rows = rows.filter(pendamping_on_track=0)
     key, descending = sort_key(sort, default="sesuai")

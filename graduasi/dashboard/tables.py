@@ -186,12 +186,13 @@ PENDAMPING_COLUMNS = (
 
 
 def _pendamping_row(row: RegionSummary) -> list[Any]:
-    n = Numbers(row)
+    n, pendamping = Numbers(row), row.pendamping
+    assert pendamping is not None  # pendamping rows always name one
     on_track = str(_("ya")) if row.pendamping_on_track else str(_("tidak"))
     values = {**{c.key: getattr(n, c.key, None) for c in PENDAMPING_COLUMNS}, "on_track": on_track}
     return [
-        row.pendamping.user.get_username(),
-        str(row.pendamping),
+        pendamping.user.get_username(),
+        str(pendamping),
         row.region_code,
         *[values[c.key] for c in PENDAMPING_COLUMNS],
     ]
