@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from graduasi.api import ProposalViewSet
+from graduasi.dashboard.api import DashboardView, PendampingTableView
 
 app_name = "api"
 
@@ -18,5 +19,7 @@ urlpatterns = [
         SpectacularAPIView.as_view(renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]),
         name="schema",
     ),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/pendamping/", PendampingTableView.as_view(), name="dashboard-pendamping"),
     *router.urls,
 ]
