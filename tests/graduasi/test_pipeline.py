@@ -183,6 +183,7 @@ ROW_VERSIONS_SQL = (
     "SELECT 'kpm', kpm_id, ctid::text, xmin::text FROM graduasi_kpmassessment",
     "SELECT 'target', id, ctid::text, xmin::text FROM graduasi_targetprogress",
     "SELECT 'region', id, ctid::text, xmin::text FROM graduasi_regionsummary",
+    "SELECT 'month', id, ctid::text, xmin::text FROM graduasi_regionmonth",
 )
 
 
@@ -259,7 +260,9 @@ def test_a_rerun_over_unchanged_facts_writes_nothing(varied):
 
     second = run_on(force=True)
 
-    assert len(before) == 7 + 3 + 7  # assessments, pendamping targets, regions
+    # assessments, pendamping targets, then summaries and this month's rows of 7 regions and
+    # 3 pendamping
+    assert len(before) == 7 + 3 + (7 + 3) + (7 + 3)
     assert row_versions() == before
     counts = (second.assessed, second.changed, second.targets_changed, second.summaries_changed)
     assert counts == (7, 0, 0, 0)
@@ -367,7 +370,9 @@ def test_the_run_record_holds_date_trigger_times_stage_seconds_and_counts(varied
     assert all(s is not None and s >= 0 for s in seconds)
     assert sum(s for s in seconds if s is not None) <= (run.duration_seconds or 0) + 0.01
     counts = (run.assessed, run.changed, run.failed, run.targets_changed, run.summaries_changed)
-    assert counts == (7, 7, 0, 3, 7)  # 3 pendamping; 3 kecamatan, 2 kabupaten, 1 provinsi, 1
+    # 3 pendamping; 3 kecamatan, 2 kabupaten, 1 provinsi, the nation and the 3 pendamping's
+    # caseloads, each with a summary and the month of the run
+    assert counts == (7, 7, 0, 3, 2 * (7 + 3))
     assert run.failures == []
 
 
@@ -485,9 +490,12 @@ SUMMARY = (
 )  # fmt: skip
 
 
-def summaries() -> dict[tuple[str, str], tuple]:
-    rows = RegionSummary.objects.filter(year=2026).values_list("level", "region_code", *SUMMARY)
-    return {(level, code): tuple(values) for level, code, *values in rows}
+def summaries() -> dict[tuple[str, str, int | None], tuple]:
+    """Each area's counts by (level, region code, pendamping id or None)."""
+    rows = RegionSummary.objects.filter(year=2026).values_list(
+        "level", "region_code", "pendamping_id", *SUMMARY
+    )
+    return {(level, code, pid): tuple(values) for level, code, pid, *values in rows}
 
 
 def test_rollups_count_each_kecamatan_kabupaten_provinsi_and_the_nation(varied):
@@ -502,17 +510,25 @@ def test_rollups_count_each_kecamatan_kabupaten_provinsi_and_the_nation(varied):
 
     run_on()
 
-    benefit = 900_000 + 900_000 + 1_500_000 + 3_000_000  # SD, SD, SMP, anak usia dini
+    own_benefit = 900_000 + 900_000 + 1_500_000  # SD, SD, SMP
+    benefit = own_benefit + 3_000_000  # and anak usia dini
+    p_kota, p_other, p_kab = (
+        w.pendamping_kota.pk, w.pendamping_kota_other.pk, w.pendamping_kab.pk,
+    )  # fmt: skip
     # active, alamiah, sejahtera, tinjau, belum, candidates, pending, approved, benefit,
     # pendamping, on track, target
     assert summaries() == {
-        ("kecamatan", "35.71.01"): (5, 1, 2, 1, 1, 2, 1, 1, benefit, None, None, None),
-        ("kecamatan", "35.71.03"): (1, 1, 0, 0, 0, 1, 0, 0, 0, None, None, None),
-        ("kecamatan", "35.06.01"): (1, 1, 0, 0, 0, 1, 0, 2, 0, None, None, None),
-        ("kabupaten", "35.71"): (6, 2, 2, 1, 1, 3, 1, 1, benefit, 2, 0, 20),
-        ("kabupaten", "35.06"): (1, 1, 0, 0, 0, 1, 0, 2, 0, 1, 1, 10),
-        ("provinsi", "35"): (7, 3, 2, 1, 1, 4, 1, 3, benefit, 3, 1, 30),
-        ("nasional", ""): (7, 3, 2, 1, 1, 4, 1, 3, benefit, 3, 1, 30),
+        ("kecamatan", "35.71.01", None): (5, 1, 2, 1, 1, 2, 1, 1, benefit, None, None, None),
+        ("kecamatan", "35.71.03", None): (1, 1, 0, 0, 0, 1, 0, 0, 0, None, None, None),
+        ("kecamatan", "35.06.01", None): (1, 1, 0, 0, 0, 1, 0, 2, 0, None, None, None),
+        ("kabupaten", "35.71", None): (6, 2, 2, 1, 1, 3, 1, 1, benefit, 2, 0, 20),
+        ("kabupaten", "35.06", None): (1, 1, 0, 0, 0, 1, 0, 2, 0, 1, 1, 10),
+        ("provinsi", "35", None): (7, 3, 2, 1, 1, 4, 1, 3, benefit, 3, 1, 30),
+        ("nasional", "", None): (7, 3, 2, 1, 1, 4, 1, 3, benefit, 3, 1, 30),
+        # each pendamping's caseload under their kabupaten's code; approvals credited to them
+        ("pendamping", "35.71", p_kota): (4, 1, 2, 1, 0, 2, 1, 1, own_benefit, 1, 0, 10),
+        ("pendamping", "35.71", p_other): (2, 1, 0, 0, 1, 1, 0, 0, 3_000_000, 1, 0, 10),
+        ("pendamping", "35.06", p_kab): (1, 1, 0, 0, 0, 1, 0, 2, 0, 1, 1, 10),
     }
 
 
@@ -525,9 +541,12 @@ def test_a_region_whose_kpm_all_moved_away_loses_its_rollup(varied):
     run_on(force=True)
 
     rows = summaries()
-    assert ("kecamatan", "35.71.03") not in rows
-    assert rows[("kecamatan", "35.71.01")][0] == 6
-    assert rows[("kabupaten", "35.71")][0] == 6
+    assert ("kecamatan", "35.71.03", None) not in rows
+    assert rows[("kecamatan", "35.71.01", None)][0] == 6
+    assert rows[("kabupaten", "35.71", None)][0] == 6
+    # the pendamping still has the KPM, now in another kecamatan
+    other = RegionSummary.objects.get(level="pendamping", pendamping=moved.pendamping)
+    assert (other.active_kpm, other.kecamatan_codes) == (2, ["35.71.01"])  # with UJI-BELUM
 
 
 # manage.py assess and the schedule ------------------------------------------------------------

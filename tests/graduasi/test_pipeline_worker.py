@@ -26,7 +26,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from graduasi.models import KpmAssessment, PipelineRun, RegionSummary, RunStatus, TargetProgress
+from graduasi.models import (
+    KpmAssessment,
+    PipelineRun,
+    RegionMonth,
+    RegionSummary,
+    RunStatus,
+    TargetProgress,
+)
 from graduasi.tasks import nightly_pipeline
 from kpm.models import Kpm, KpmStatus
 from tests.conftest import live_db
@@ -206,7 +213,13 @@ def finished_run(*, other_than: int = 0) -> PipelineRun:
     return wait_for("a finished run", done)
 
 
-RESULT_HASHES_SQL = """
+# Summary and month rows whole, but for their id and time; ordered by their unique key, so
+# two pendamping of one kabupaten always come in the same order.
+AREA_HASH = """(SELECT md5(coalesce(string_agg((to_jsonb(t) - 'id' - 'updated_at')::text,
+       E'\\n' ORDER BY level, region_code, pendamping_id, year{month}), ''))
+   FROM {table} t)"""
+
+RESULT_HASHES_SQL = f"""
 SELECT
   (SELECT md5(coalesce(string_agg(concat_ws('|', kpm_id, status, reasons::text, component_count,
        yearly_benefit, per_tahap, coalesce(projected_graduation::text, '-'), status_since),
@@ -215,15 +228,18 @@ SELECT
   (SELECT md5(coalesce(string_agg(concat_ws('|', pendamping_id, year, target, approved, pending,
        candidates, active_kpm, on_track), E'\\n' ORDER BY pendamping_id, year), ''))
    FROM graduasi_targetprogress),
-  (SELECT md5(coalesce(string_agg(concat_ws('|', level, region_code, year, active_kpm, alamiah,
-       sejahtera, tinjau, belum, candidates, pending, approved, yearly_benefit,
-       coalesce(pendamping_count, -1), coalesce(pendamping_on_track, -1), coalesce(target, -1)),
-       E'\\n' ORDER BY level, region_code, year), ''))
-   FROM graduasi_regionsummary)
+  {AREA_HASH.format(table="graduasi_regionsummary", month="")},
+  {AREA_HASH.format(table="graduasi_regionmonth", month=", month")}
 """
+RESULT_TABLES = [
+    ("graduasi_kpmassessment", "kpm_id"),
+    ("graduasi_targetprogress", "id"),
+    ("graduasi_regionsummary", "id"),
+    ("graduasi_regionmonth", "id"),
+]
 
 
-def result_hashes() -> tuple[str, str, str]:
+def result_hashes() -> tuple[str, str, str, str]:
     """The content of every result table (never which run wrote it, nor when)."""
     with connection.cursor() as cursor:
         cursor.execute(RESULT_HASHES_SQL)
@@ -234,11 +250,7 @@ def row_versions() -> set[tuple[str, int, str, str]]:
     """Each result row's physical place and writing transaction: a rewrite changes both."""
     found = set()
     with connection.cursor() as cursor:
-        for table, key in [
-            ("graduasi_kpmassessment", "kpm_id"),
-            ("graduasi_targetprogress", "id"),
-            ("graduasi_regionsummary", "id"),
-        ]:
+        for table, key in RESULT_TABLES:
             cursor.execute(f"SELECT '{table}', {key}, ctid::text, xmin::text FROM {table}")
             found.update(cursor.fetchall())
     return found
@@ -266,6 +278,7 @@ def test_a_run_killed_half_way_is_finished_by_the_next_one_with_the_same_results
     KpmAssessment.objects.all().delete()
     TargetProgress.objects.all().delete()
     RegionSummary.objects.all().delete()
+    RegionMonth.objects.all().delete()
     PipelineRun.objects.all().delete()
 
     trigger(queue)
