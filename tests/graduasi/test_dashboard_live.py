@@ -35,7 +35,9 @@ def counted(settings, tmp_path) -> date:
         "--kabupaten", "35.71", "35.06", stdout=StringIO(),
     )  # fmt: skip
     demo_workflow(kabupaten_code="35.71", today=today, seed=3)
-    for i, kpm in enumerate(Kpm.objects.filter(status=KpmStatus.ACTIVE).order_by("id")[:40]):
+    active = Kpm.objects.filter(status=KpmStatus.ACTIVE).select_related("pendamping__user")
+    for i, kpm in enumerate(active.order_by("id")[:40]):
+        assert kpm.pendamping is not None  # every demo household has its pendamping
         Visit.objects.create(
             kpm=kpm, pendamping=kpm.pendamping, visited_on=today - timedelta(days=i),
             purposes=[VisitPurpose.COMMITMENT], created_by=kpm.pendamping.user,
