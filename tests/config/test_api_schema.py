@@ -85,7 +85,7 @@ EXPECTED = {
 
 
 def test_every_proposal_operation_is_named_tagged_and_documents_its_errors(schema):
-    found = operations(schema)
+    found = {k: op for k, op in operations(schema).items() if k.startswith("proposals_")}
 
     assert set(found) == set(EXPECTED)
     for operation_id, (method, statuses) in EXPECTED.items():
