@@ -259,6 +259,7 @@ def test_the_histogram_counts_pendamping_by_bucket_and_is_null_below_a_kabupaten
     kecamatan = get(counted.world.dinsos_kota, DASHBOARD, "wilayah=35.71.01").json()["charts"]
 
     histogram = summary("kabupaten", "35.71").progress_histogram
+    assert histogram is not None
     labels = [str(b) for b in range(10)] + ["10+"]
     assert kota["progress_histogram"] == [
         {"bucket": label, "pendamping": n} for label, n in zip(labels, histogram, strict=True)
