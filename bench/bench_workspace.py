@@ -4,11 +4,9 @@ same pages for a 25-KPM caseload, so growth with caseload size shows."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
-from bench.common import Measurement
+from bench.common import Measurement, timings
 
 BIG, SMALL, REPEATS = 500, 25, 40
 
@@ -33,19 +31,7 @@ def _caseload(size: int, username: str):
 
 def _measure(get: Callable[[int], object]) -> tuple[float, float, int]:
     """Median and p95 milliseconds over REPEATS requests, and the queries of one request."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    reset_queries()  # the log is a bounded deque; a full one would count nothing
-    with CaptureQueriesContext(connection) as queries:
-        get(0)
-    times = []
-    for i in range(REPEATS):
-        started = time.perf_counter()
-        get(i)
-        times.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(times, n=20)[-1]
-    return statistics.median(times), p95, len(queries)
+    return timings(get, repeats=REPEATS)
 
 
 def _client_for(user):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -32,6 +33,24 @@ def timer() -> Iterator[list[float]]:
         yield box
     finally:
         box.append(time.perf_counter() - started)
+
+
+def timings(call: Callable[[int], object], *, repeats: int) -> tuple[float, float, int]:
+    """Median and p95 milliseconds of `call(i)` for i in range(repeats), after one call that
+    warms up and counts its queries; and that count."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()  # the log is a bounded deque; a full one would count nothing
+    with CaptureQueriesContext(connection) as queries:
+        call(0)
+    times = []
+    for i in range(repeats):
+        started = time.perf_counter()
+        call(i)
+        times.append((time.perf_counter() - started) * 1000)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return statistics.median(times), p95, len(queries)
 
 
 def use_scratch_database() -> None:

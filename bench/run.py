@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["wilayah", "import", "seed", "workspace", "graduasi"]
+MODULES = ["wilayah", "import", "seed", "workspace", "graduasi", "dashboard"]
 
 
 def machine() -> str:
