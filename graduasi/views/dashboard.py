@@ -105,7 +105,7 @@ def money_short(value: int | None) -> str:
         return "–"
     for size, unit in ((10**12, _("triliun")), (10**9, _("miliar")), (10**6, _("juta"))):
         if value >= size:
-            return f"Rp{number_format(value / size, 1)} {unit}"
+            return f"Rp{number_format(round(value / size, 1), 1)} {unit}"
     return rupiah(value)
 
 
