@@ -162,15 +162,29 @@ def report_read(area: Area, *, month: date) -> MonthlyReport:
         target=_year_target(area, dash, month.year),
         snapshot=own if own and own.snapshot_on else None,
         tahaps=_printed(tahap_table(dash)),
-        kecamatan=_printed(regions_table(children, level_label=RegionLevel.KECAMATAN.label)),
+        kecamatan=_printed(
+            regions_table(children, level_label=RegionLevel.KECAMATAN.label), drop_empty=True
+        ),
         pendamping=_printed(pendamping_table(people)),
         pendamping_ids=list(people.values_list("pendamping_id", flat=True)),
     )
 
 
-def _printed(table: Table) -> Printed:
-    """The table with its rows read once, as the text each cell prints."""
-    return Printed(table=table, rows=printed_rows(table))
+def _printed(table: Table, *, drop_empty: bool = False) -> Printed:
+    """The table with its rows read once, as the text each cell prints; with `drop_empty`,
+    without the columns that hold no value in any row (a kecamatan has no target)."""
+    rows = [list(row) for row in table.rows]
+    keep = list(range(len(table.columns)))
+    if drop_empty and rows:
+        keep = [i for i in keep if any(row[i] is not None for row in rows)]
+    kept = Table(
+        key=table.key,
+        title=table.title,
+        columns=tuple(table.columns[i] for i in keep),
+        rows=[[row[i] for i in keep] for row in rows],
+        personal=table.personal,
+    )
+    return Printed(table=kept, rows=printed_rows(kept))
 
 
 def latest_month(run: PipelineRun | None, today: date) -> date:
