@@ -11,6 +11,7 @@ Never called by a page: the dashboards read the summary tables only."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -89,12 +90,42 @@ NO_KECAMATAN_CTE = "kec AS (SELECT 0 AS pid, ARRAY[]::varchar[] AS codes WHERE f
 
 LIVE_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "kecamatan_codes")
 
-SUMMARY_SQL = f"""
-WITH {PER_KPM_CTES}, {APPROVED_CTE}, {LIVE_TARGET_CTE}, {COUNTS_CTE}, {STAFF_CTE},
+# A provinsi or kabupaten counts only its own KPM's facts: each per-KPM fact table is read
+# through the area's KPM, not grouped whole and joined after (the planner cannot push the
+# area into a grouped subquery).
+FACT_TABLES = (
+    "graduasi_proposal", "pemberdayaan_referral", "pendamping_p2k2group_members",
+    "pendamping_p2k2attendance", "pendamping_visit",
+)  # fmt: skip
+
+
+def _through_area(ctes: str) -> str:
+    """The per-KPM CTEs with each fact table joined to area_kpm."""
+    for table in FACT_TABLES:
+        pattern = re.compile(rf"FROM {table}(?: ([a-z]+)(?=\s))?")
+        if len(pattern.findall(ctes)) != 1:
+            raise AssertionError(f"the pipeline SQL no longer reads {table} once")
+        ctes = pattern.sub(
+            lambda m: (
+                f"FROM {m[0].removeprefix('FROM ')} JOIN area_kpm ON area_kpm_id = "
+                + (f"{m[1]}.kpm_id" if m[1] else "kpm_id")
+            ),
+            ctes,
+        )
+    return f"area_kpm AS (SELECT id AS area_kpm_id FROM kpm_kpm WHERE KPM_FILTER), {ctes}"
+
+
+def _summary_sql(per_kpm_ctes: str) -> str:
+    return f"""
+WITH {per_kpm_ctes}, {APPROVED_CTE}, {LIVE_TARGET_CTE}, {COUNTS_CTE}, {STAFF_CTE},
 {NO_KECAMATAN_CTE}
 SELECT level, region_code, {", ".join(LIVE_COLUMNS)} FROM ({FINAL_SELECT}) r
 WHERE r.pendamping_id IS NULL AND r.level IN ('AREA_LEVEL', 'CHILD_LEVEL')
 """
+
+
+NATION_SUMMARY_SQL = _summary_sql(PER_KPM_CTES)
+AREA_SUMMARY_SQL = _summary_sql(_through_area(PER_KPM_CTES))
 
 # The months: the nightly stage's events (approved graduations, exits) of the area.
 MONTH_EVENTS_CTE = _between(MONTH_SQL, "AS\nWITH ", ", flows AS (")
@@ -179,7 +210,8 @@ def live_numbers(area: Area, *, on: date) -> LiveNumbers:
         raise ValueError(f"no live count for a {area.level} area")
     params = _live_params(area, on)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(SUMMARY_SQL, area), params)
+        summary = NATION_SUMMARY_SQL if area.level == RegionLevel.NATION else AREA_SUMMARY_SQL
+        cursor.execute(_sql(summary, area), params)
         names = [c.name for c in cursor.description]
         rows = {(r[0], r[1]): dict(zip(names[2:], r[2:], strict=True)) for r in cursor.fetchall()}
         cursor.execute(_sql(MONTHS_SQL, area), params)
