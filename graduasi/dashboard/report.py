@@ -29,6 +29,7 @@ from graduasi.dashboard.tables import (
     tahap_table,
 )
 from graduasi.models import PipelineRun, RegionLevel, RegionMonth, RegionSummary
+from pemberdayaan.models import ReferralStatus
 
 MONTH_VALUE = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
 
@@ -107,6 +108,12 @@ class MonthlyReport:
         if not self.target:
             return None
         return round(100 * self.year_to_date.graduated / self.target, 1)
+
+    @property
+    def referrals(self) -> list[tuple[str, int]]:
+        """(status label, count) in the order a referral moves."""
+        n = self.dash.numbers
+        return [(str(ReferralStatus(s).label), count) for s, count in n.referrals] if n else []
 
     @property
     def past_month(self) -> bool:

@@ -107,6 +107,7 @@ def test_the_state_tiles_come_from_the_last_runs_summary(counted):
     assert by_testid(html, "state-active") == str(numbers.active_kpm) == "1"  # own exited in March
     assert by_testid(html, "state-candidates") == str(numbers.candidates)
     assert "Keadaan per 15 Maret 2026" in html
+    assert response.context["report"].referrals[0] == ("Dirujuk", numbers.referrals_dirujuk)
 
 
 def test_every_pendamping_of_the_kabupaten_is_listed_behind_schedule_first(counted):
