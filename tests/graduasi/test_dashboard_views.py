@@ -469,3 +469,20 @@ def test_the_query_count_does_not_follow_the_rows(
     rows = RegionSummary.objects.filter(level=RegionLevel.PENDAMPING).count()
     assert rows >= 9
     assert many == few
+
+
+def test_every_download_link_answers_and_the_pendamping_file_follows_the_page(client, counted):
+    client.force_login(counted.dinsos_kota)
+    page = client.get(region_url("35.71") + "?urut=-graduasi")
+    html = page.content.decode()
+
+    links = {
+        link.replace("&amp;", "&")
+        for link in re.findall(r'href="(/dasbor/(?:ekspor|laporan)/[^"]*)"', html)
+    }
+    assert len(links) == 13  # six tables in two formats, and the monthly report
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)
+    export = reverse("dasbor:export", kwargs={"table": "pendamping", "fmt": "csv"})
+    csv = b"".join(client.get(f"{export}?wilayah=35.71&urut=-graduasi").streaming_content)
+    names = [line.split(",")[1] for line in csv.decode("utf-8-sig").splitlines()[1:]]
+    assert names == first_cells(page, "pendamping-row")
