@@ -8,6 +8,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import IO, Any
 
 import xlsxwriter
@@ -52,11 +53,11 @@ class Export:
     the queryset its rows come from (to log whose data left the system)."""
 
     table: Table
-    as_of: Any
+    as_of: date | None
     people: QuerySet[RegionSummary] | None = None
 
 
-def _run_year() -> tuple[int, Any]:
+def _run_year() -> tuple[int, date | None]:
     """The year the dashboards show and the day of the run they come from (None: no run)."""
     run = latest_run()
     return (run.as_of.year, run.as_of) if run else (timezone.localdate().year, None)
@@ -99,7 +100,7 @@ def export_build(area: Area, key: str, params: Mapping[str, str]) -> Export:
     return Export(DASHBOARD_TABLES[key](dash), dash.run.as_of if dash.run else None)
 
 
-def export_filename(export: Export, area: Area, fmt: str, *, today: Any) -> str:
+def export_filename(export: Export, area: Area, fmt: str, *, today: date) -> str:
     """pkh-<table>-<area>-<YYYY-MM-DD>.<fmt>, dated by the run the figures come from."""
     day = export.as_of or today
     return f"pkh-{export.table.key}-{area.slug}-{day.isoformat()}.{fmt}"

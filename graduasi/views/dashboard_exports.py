@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import (
@@ -39,7 +40,7 @@ from graduasi.dashboard.report import (
 )
 from graduasi.dashboard.selectors import latest_run
 from graduasi.dashboard.tables import TABLE_KEYS
-from graduasi.models import RegionLevel
+from graduasi.models import PipelineRun, RegionLevel
 from kpm.views.caseload import role_required
 from pengguna.models import User
 from pengguna.scoping import DASHBOARD_ROLES
@@ -114,14 +115,14 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "graduasi/dashboard_report.html", context)
 
 
-def _report_title(area: Area, month: Any) -> str:
+def _report_title(area: Area, month: date) -> str:
     return _("Laporan Bulanan Graduasi PKH — %(area)s — %(month)s") % {
         "area": area.name,
         "month": month_label(month),
     }
 
 
-def _unavailable(run: Any, month: Any) -> str:
+def _unavailable(run: PipelineRun | None, month: date) -> str:
     """Why there is nothing to report for the month, in the user's words."""
     if run is None:
         return _("Belum ada proses malam yang selesai, jadi laporan belum dapat dibuat.")
@@ -132,7 +133,7 @@ def _unavailable(run: Any, month: Any) -> str:
     return _("Tidak ada data untuk %(month)s.") % {"month": month_label(month)}
 
 
-def _log_report(request: HttpRequest, ids: list[int], area: Area, month: Any) -> None:
+def _log_report(request: HttpRequest, ids: list[int], area: Area, month: date) -> None:
     if not ids:
         return
     access_record(
