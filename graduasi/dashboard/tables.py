@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from graduasi.dashboard.selectors import Child, Dashboard, Numbers
 from graduasi.models import PROGRESS_BUCKETS, RegionSummary
+from pemberdayaan.models import ReferralStatus
 
 MONTH_NAMES = (
     _("Januari"), _("Februari"), _("Maret"), _("April"), _("Mei"), _("Juni"), _("Juli"),
@@ -80,7 +81,10 @@ def summary_table(dash: Dashboard) -> Table:
             [str(_("Usulan menunggu keputusan")), n.awaiting],
             [str(_("Median umur usulan (hari)")), n.awaiting_median_days],
             [str(_("Usulan dikembalikan untuk perbaikan")), n.returned],
-            *[[str(_("Rujukan %(status)s") % {"status": s}), c] for s, c in n.referrals],
+            *[
+                [str(_("Rujukan %(status)s") % {"status": ReferralStatus(s).label}), c]
+                for s, c in n.referrals
+            ],
             [str(_("KPM graduasi berisiko kembali miskin")), n.at_risk],
             [str(_("KPM aktif hadir P2K2 dalam 90 hari")), n.p2k2_attended],
             [str(_("Cakupan P2K2 (%)")), n.p2k2_coverage_pct],
