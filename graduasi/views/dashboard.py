@@ -47,6 +47,8 @@ PER_PAGE = 50
 DASHBOARD_VIEW_ROLES = (Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN)
 MONEY_KEYS = frozenset({"yearly_benefit", "amount"})
 REGION_LEVELS = (RegionLevel.NATION, RegionLevel.PROVINSI, RegionLevel.KABUPATEN)
+# Each table sorts by its own parameter, so sorting one keeps the other's order.
+REGION_SORT, PENDAMPING_SORT = "urut", "urut_pendamping"
 # Table columns and the ?urut= key that sorts them (selectors.SORT_KEYS); others do not sort.
 COLUMN_SORT = {
     "name": "nama",
@@ -116,18 +118,19 @@ def _seconds(value: float | None) -> str:
 # Sorting -----------------------------------------------------------------------------------
 
 
-def _sort_url(params: QueryDict, value: str, anchor: str) -> str:
+def _sort_url(params: QueryDict, value: str, anchor: str, param: str) -> str:
     query = params.copy()
-    query.pop("halaman", None)
-    query["urut"] = value
+    if param == PENDAMPING_SORT:
+        query.pop("halaman", None)
+    query[param] = value
     return f"?{query.urlencode()}#{anchor}"
 
 
 def _headers(
-    columns: tuple[Column, ...], params: QueryDict, *, default: str, anchor: str
+    columns: tuple[Column, ...], params: QueryDict, *, default: str, anchor: str, param: str
 ) -> list[Header]:
     """Column headers; a sortable one links to the page sorted by it (again: reversed)."""
-    current, descending = sort_key(params.get("urut"), default=default)
+    current, descending = sort_key(params.get(param), default=default)
     headers = []
     for column in columns:
         key = COLUMN_SORT.get(column.key)
@@ -140,7 +143,7 @@ def _headers(
             Header(
                 label=str(column.label),
                 numeric=column.numeric,
-                url=_sort_url(params, next_value, anchor),
+                url=_sort_url(params, next_value, anchor, param),
                 aria_sort=("descending" if descending else "ascending") if active else "",
             )
         )
@@ -211,7 +214,7 @@ def _region_table(area: Area, dash: Dashboard, params: QueryDict) -> dict[str, A
     """The regions one level down, each linking to its own dashboard."""
     if area.level not in REGION_LEVELS or area.child_level is None:
         return None
-    children = region_children(area, year=dash.year, sort=params.get("urut"))
+    children = region_children(area, year=dash.year, sort=params.get(REGION_SORT))
     level_label = RegionLevel(area.child_level).label
     table = regions_table(children, level_label=level_label)
     columns = table.columns[1:]  # the code sits in the link, not in a column of its own
@@ -221,7 +224,7 @@ def _region_table(area: Area, dash: Dashboard, params: QueryDict) -> dict[str, A
     ]
     return {
         "level_label": level_label,
-        "headers": _headers(columns, params, default="nama", anchor="wilayah"),
+        "headers": _headers(columns, params, default="nama", anchor="wilayah", param=REGION_SORT),
         "rows": rows,
     }
 
@@ -252,7 +255,8 @@ def _pendamping_table(area: Area, dash: Dashboard, params: QueryDict) -> dict[st
     if area.level == RegionLevel.PENDAMPING:
         return None
     behind_only = params.get("tertinggal") == "1"
-    rows = pendamping_rows(area, year=dash.year, sort=params.get("urut"), behind_only=behind_only)
+    sort = params.get(PENDAMPING_SORT)
+    rows = pendamping_rows(area, year=dash.year, sort=sort, behind_only=behind_only)
     page: Page[RegionSummary] = Paginator(rows, PER_PAGE).get_page(params.get("halaman"))
     filter_query = params.copy()
     filter_query.pop("halaman", None)
@@ -263,7 +267,11 @@ def _pendamping_table(area: Area, dash: Dashboard, params: QueryDict) -> dict[st
     name_column = Column("name", _("Pendamping"), numeric=False)
     return {
         "headers": _headers(
-            (name_column, *PENDAMPING_COLUMNS), params, default="sesuai", anchor="pendamping"
+            (name_column, *PENDAMPING_COLUMNS),
+            params,
+            default="sesuai",
+            anchor="pendamping",
+            param=PENDAMPING_SORT,
         ),
         "rows": [
             Row(name=str(r.pendamping), url=_pendamping_url(r), cells=_pendamping_cells(r))
@@ -282,14 +290,18 @@ def _pendamping_url(row: RegionSummary) -> str:
 
 
 def _downloads(area: Area, params: QueryDict) -> dict[str, list[tuple[str, str]]]:
-    """CSV and XLSX links per table; the region and pendamping tables as sorted and filtered."""
-    listed = QueryDict(mutable=True)
-    for name in ("urut", "tertinggal"):
-        if value := params.get(name):
-            listed[name] = value
+    """CSV and XLSX links per table; the region and pendamping tables as sorted and filtered
+    (the export takes each table's order as ?urut=)."""
+    listed = {key: QueryDict(mutable=True) for key in ("wilayah", "pendamping")}
+    if value := params.get(REGION_SORT):
+        listed["wilayah"]["urut"] = value
+    if value := params.get(PENDAMPING_SORT):
+        listed["pendamping"]["urut"] = value
+    if value := params.get("tertinggal"):
+        listed["pendamping"]["tertinggal"] = value
     links = {}
     for key in TABLE_KEYS:
-        extra = listed.urlencode() if key in ("wilayah", "pendamping") else ""
+        extra = listed[key].urlencode() if key in listed else ""
         query = "&".join(q for q in (area.query, extra) if q)
         links[key] = [
             (label, reverse("dasbor:export", kwargs={"table": key, "fmt": fmt}) + f"?{query}")

@@ -366,6 +366,8 @@ def test_the_region_table_lists_children_linked_and_sorts_by_its_headers(client,
     html = by_active.content.decode()
     assert f'<a href="{region_url("35.71.03")}">Pesantren</a>' in html
     assert 'aria-sort="descending"><a href="?urut=aktif#wilayah"' in html
+    # sorting the region table keeps the pendamping table's own order: behind schedule first
+    assert first_cells(by_active, "pendamping-row") == first_cells(by_name, "pendamping-row")
 
 
 def test_the_pendamping_table_puts_those_behind_schedule_first(client, counted):
@@ -389,8 +391,8 @@ def test_the_pendamping_table_sorts_and_filters(client, counted):
     client.force_login(counted.dinsos_kota)
     url = region_url("35.71")
 
-    by_graduations = client.get(url + "?urut=-graduasi")
-    behind = client.get(url + "?tertinggal=1&urut=-aktif")
+    by_graduations = client.get(url + "?urut_pendamping=-graduasi")
+    behind = client.get(url + "?tertinggal=1&urut_pendamping=-aktif")
 
     assert first_cells(by_graduations, "pendamping-row") == [
         "Pendamping_Kota_Lain",
@@ -473,7 +475,7 @@ def test_the_query_count_does_not_follow_the_rows(
 
 def test_every_download_link_answers_and_the_pendamping_file_follows_the_page(client, counted):
     client.force_login(counted.dinsos_kota)
-    page = client.get(region_url("35.71") + "?urut=-graduasi")
+    page = client.get(region_url("35.71") + "?urut_pendamping=-graduasi")
     html = page.content.decode()
 
     links = {
