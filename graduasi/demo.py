@@ -1,8 +1,12 @@
 """Demo graduation work on top of the demo households (`manage.py seed_demo_workflow`): each
 pendamping's approved graduations this year (so targets are not all zero), proposals waiting in
-the Dinsos queue, one returned and one draft for the demo pendamping, referrals, follow-ups and the
-kabupaten's funded quota. Proposals go through the real services; only their dates are moved back
-afterwards so the year has a history. The same database state always gives the same rows."""
+the Dinsos queue since days to weeks ago, one returned and one draft for the demo pendamping,
+referrals, follow-ups and the kabupaten's funded quota; then the field work the dashboards count:
+home visits, P2K2 groups with meetings and attendance, and graduated families whose desil fell
+back. Proposals go through the real services; only their dates are moved back afterwards so the
+year has a history. The demo pendamping's visits and meetings go through the services too; the
+rest are bulk inserts of the same rows, which keeps the command fast. The same database state
+always gives the same rows."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -17,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError
-from graduasi.models import CANDIDATE_STATUSES, KpmAssessment, Proposal
+from graduasi.models import CANDIDATE_STATUSES, KpmAssessment, Proposal, ProposalStatus
 from graduasi.pipeline.run import kpm_reassess
 from graduasi.rules import tahap_of
 from graduasi.services.proposals import (
@@ -28,11 +33,24 @@ from graduasi.services.proposals import (
     proposal_submit,
 )
 from kpm.demo.logins import DEMO_PENDAMPING
-from kpm.models import FundedQuota, Kpm, KpmQuerySet, KpmStatus
+from kpm.models import DesilHistory, DesilSource, FundedQuota, Kpm, KpmQuerySet, KpmStatus
 from pemberdayaan.models import FollowUp, Programme, Referral
 from pemberdayaan.services.handover import FOLLOW_UP_MONTHS, follow_up_due
-from pendamping.models import Pendamping
+from pemberdayaan.services.risk import risk_refresh
+from pendamping.models import (
+    AttendanceStatus,
+    MeetingStatus,
+    P2k2Attendance,
+    P2k2Meeting,
+    P2k2Session,
+    Pendamping,
+    Visit,
+    VisitPurpose,
+)
+from pendamping.services.p2k2 import p2k2_group_create, p2k2_meeting_hold, p2k2_meeting_plan
+from pendamping.services.visits import visit_log
 from pengguna.models import Role, User
+from wilayah.models import Desa
 
 # A one-page PDF standing in for the family's signed statement.
 DEMO_STATEMENT = (
@@ -53,6 +71,10 @@ class WorkflowResult:
     drafts: int = 0
     referrals: int = 0
     backfilled: int = 0
+    visits: int = 0
+    groups: int = 0
+    meetings: int = 0
+    at_risk: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -72,6 +94,8 @@ def demo_workflow(*, kabupaten_code: str, today: date, seed: int = 1) -> Workflo
     for pendamping in staff.select_related("user").order_by("pk"):
         _pendamping_work(pendamping, officer, rng, programmes, today, result)
     _quota(kabupaten_code, today)
+    _spread_waiting(kabupaten_code, today, rng)
+    demo_field_work(kabupaten_code=kabupaten_code, today=today, rng=rng, result=result)
     return result
 
 
@@ -238,3 +262,166 @@ def backfill_departures(*, kabupaten_code: str, today: date) -> int:
         changed = cursor.rowcount
         cursor.execute(LAST_PAID, params)
     return changed
+
+
+# Field work --------------------------------------------------------------------------------
+
+WAITING_DAYS = (1, 45)  # a proposal waiting on Dinsos was submitted this many days ago
+VISITED_SHARE = 0.65  # active KPM visited in the last 30 days
+EARLIER_VISIT_SHARE = 0.35  # and visited once before that, 1 to 4 months ago
+VISIT_PURPOSES = (VisitPurpose.COMMITMENT, VisitPurpose.DATA_UPDATE, VisitPurpose.BUSINESS)
+P2K2_GROUP_SIZE = (5, 25)  # a desa with fewer of a pendamping's KPM has no group yet
+P2K2_HELD_DAYS_AGO = (110, 80, 50, 20)  # about monthly; the last three within 90 days
+P2K2_PLANNED_DAYS_AHEAD = 10
+ROLL = (AttendanceStatus.PRESENT,) * 15 + (AttendanceStatus.EXCUSED,) * 3 + (
+    AttendanceStatus.ABSENT,
+) * 2  # fmt: skip
+AT_RISK_SHARE = 0.12  # graduated families whose desil fell back to 1-2 after graduation
+
+
+def _day_at(day: date, rng: random.Random) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(8 + rng.randrange(9), rng.randrange(60))))
+
+
+def _spread_waiting(kabupaten_code: str, today: date, rng: random.Random) -> None:
+    """Proposals still waiting (on Dinsos, or returned to the pendamping) were submitted days
+    to weeks ago, so the queue's median and oldest age mean something."""
+    waiting = Proposal.objects.filter(
+        kpm__kabupaten_code=kabupaten_code,
+        status__in=[ProposalStatus.SUBMITTED, ProposalStatus.RETURNED],
+    ).order_by("pk")
+    for proposal in waiting:
+        submitted = _day_at(today - timedelta(days=rng.randint(*WAITING_DAYS)), rng)
+        changes = {"submitted_at": submitted, "created_at": submitted - timedelta(hours=2)}
+        if proposal.status == ProposalStatus.RETURNED:
+            changes["decided_at"] = submitted + timedelta(hours=rng.randint(4, 24))
+        Proposal.objects.filter(pk=proposal.pk).update(**changes)
+
+
+def demo_field_work(
+    *, kabupaten_code: str, today: date, rng: random.Random, result: WorkflowResult
+) -> None:
+    """Visits, P2K2 and fall-back risk for the kabupaten's KPM; nothing a second time."""
+    active = (
+        Kpm.objects.filter(
+            kabupaten_code=kabupaten_code, status=KpmStatus.ACTIVE, pendamping__is_active=True
+        )
+        .select_related("pendamping__user")
+        .order_by("pk")
+    )
+    if not Visit.objects.filter(kpm__kabupaten_code=kabupaten_code).exists():
+        result.visits = _visits(list(active), today, rng)
+    if not P2k2Meeting.objects.filter(group__desa__code__startswith=kabupaten_code).exists():
+        _p2k2(list(active), today, rng, result)
+    result.at_risk = _fallbacks(kabupaten_code, today, rng)
+
+
+def _visit_days(kpm: Kpm, today: date, rng: random.Random) -> list[date]:
+    """The days a KPM was visited, oldest first, never before it entered PKH."""
+    days = []
+    if rng.random() < EARLIER_VISIT_SHARE:
+        days.append(today - timedelta(days=rng.randint(31, 120)))
+    if rng.random() < VISITED_SHARE:
+        days.append(today - timedelta(days=rng.randrange(30)))
+    return [day for day in days if day >= kpm.pkh_entry_date]
+
+
+def _visits(active: list[Kpm], today: date, rng: random.Random) -> int:
+    """Home visits by each KPM's pendamping: the demo pendamping's through visit_log, the
+    others' in one bulk insert, their KPM's last visit kept as the service keeps it."""
+    bulk, logged = [], 0
+    for kpm in active:
+        user = kpm.pendamping.user  # type: ignore[union-attr]  # active has a pendamping
+        for day in _visit_days(kpm, today, rng):
+            purposes = [rng.choice(VISIT_PURPOSES)]
+            if user.username == DEMO_PENDAMPING:
+                visit_log(kpm=kpm, actor=user, visited_on=day, purposes=purposes)
+                logged += 1
+                continue
+            bulk.append(Visit(kpm=kpm, pendamping=kpm.pendamping, visited_on=day,
+                              purposes=purposes, created_by=user))  # fmt: skip
+    Visit.objects.bulk_create(bulk, batch_size=2_000)
+    by_kpm: dict[int, date] = {}
+    for visit in bulk:
+        by_kpm[visit.kpm_id] = max(visit.visited_on, by_kpm.get(visit.kpm_id, visit.visited_on))
+    rows = [Kpm(pk=pk, last_visit_on=day) for pk, day in by_kpm.items()]
+    Kpm.objects.bulk_update(rows, ["last_visit_on"], batch_size=2_000)
+    return len(bulk) + logged
+
+
+def _p2k2(active: list[Kpm], today: date, rng: random.Random, result: WorkflowResult) -> None:
+    """One group per pendamping and desa with enough of their KPM, through the service, each
+    meeting about monthly on the next session of the catalogue, one more planned."""
+    sessions = list(P2k2Session.objects.order_by("module__order", "number"))
+    by_place: dict[tuple[int, str], list[Kpm]] = {}
+    for kpm in active:
+        by_place.setdefault((kpm.pendamping_id, kpm.desa_id), []).append(kpm)  # type: ignore[arg-type]
+    desa = Desa.objects.in_bulk({code for _, code in by_place}, field_name="code")
+    smallest, largest = P2K2_GROUP_SIZE
+    for (_, code), kpms in sorted(by_place.items()):
+        if len(kpms) < smallest:
+            continue
+        pendamping = kpms[0].pendamping
+        assert pendamping is not None
+        members = kpms[:largest]
+        group = p2k2_group_create(
+            pendamping=pendamping, name=f"P2K2 {desa[code].name}", desa=desa[code],
+            members=members, actor=pendamping.user,
+        )  # fmt: skip
+        result.groups += 1
+        result.meetings += _meetings(group, members, sessions, today, rng)
+
+
+def _meetings(
+    group: Any, members: list[Kpm], sessions: list[P2k2Session], today: date, rng: random.Random
+) -> int:
+    """The group's meetings: held with a roll of hadir, izin and tidak hadir, one planned."""
+    user = group.pendamping.user
+    real = user.username == DEMO_PENDAMPING
+    days = [today - timedelta(days=d) for d in P2K2_HELD_DAYS_AGO]
+    for n, day in enumerate([*days, today + timedelta(days=P2K2_PLANNED_DAYS_AHEAD)]):
+        held = day <= today
+        roll = {kpm.pk: rng.choice(ROLL) for kpm in members} if held else {}
+        if real:
+            meeting = p2k2_meeting_plan(
+                group=group, session=sessions[n], scheduled_on=day, actor=user
+            )
+            if held:
+                p2k2_meeting_hold(meeting=meeting, held_on=day, attendance=roll, actor=user,
+                                  today=today)  # fmt: skip
+            continue
+        status = MeetingStatus.HELD if held else MeetingStatus.PLANNED
+        meeting = P2k2Meeting.objects.create(
+            group=group, session=sessions[n], scheduled_on=day, status=status
+        )
+        P2k2Attendance.objects.bulk_create(
+            P2k2Attendance(meeting=meeting, kpm_id=pk, status=s) for pk, s in roll.items()
+        )
+    return len(days) + 1
+
+
+def _fallbacks(kabupaten_code: str, today: date, rng: random.Random) -> int:
+    """Some graduated families' desil, imported after their graduation, fell back to 1 or 2;
+    the risk rule (pemberdayaan.services.risk) flags them, and any the demo's own desil
+    history already puts at risk. The number of graduated families at risk."""
+    graduated = Kpm.objects.filter(
+        kabupaten_code=kabupaten_code, status=KpmStatus.GRADUATED, graduated_on__lt=today
+    ).order_by("pk")
+    if not graduated.filter(at_risk=True).exists():
+        rows = [
+            DesilHistory(
+                kpm=kpm, desil=rng.choice((1, 2)), source=DesilSource.IMPORT,
+                recorded_on=min(today, _after(kpm, days=rng.randint(20, 150))),
+            )
+            for kpm in graduated
+            if rng.random() < AT_RISK_SHARE
+        ]  # fmt: skip
+        DesilHistory.objects.bulk_create(rows)
+        Kpm.objects.bulk_update([Kpm(pk=r.kpm_id, desil=r.desil) for r in rows], ["desil"])
+        risk_refresh(list(graduated.values_list("pk", flat=True)))
+    return graduated.filter(at_risk=True).count()
+
+
+def _after(kpm: Kpm, *, days: int) -> date:
+    assert kpm.graduated_on is not None  # graduated_on__lt above
+    return kpm.graduated_on + timedelta(days=days)

@@ -15,7 +15,8 @@ from kpm.models import Kpm
 class Command(BaseCommand):
     help = (
         "Isi contoh alur graduasi di atas data demo: usulan yang disetujui tahun ini, usulan "
-        "menunggu keputusan Dinsos, rujukan, tindak lanjut dan kuota kabupaten/kota."
+        "menunggu keputusan Dinsos, rujukan, tindak lanjut dan kuota kabupaten/kota, serta "
+        "kunjungan, kelompok dan pertemuan P2K2, dan KPM graduasi yang berisiko kembali miskin."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +45,10 @@ class Command(BaseCommand):
                 f"keputusan, {result.returned} dikembalikan, {result.drafts} draf, "
                 f"{result.referrals} rujukan; {result.backfilled} KPM lama diberi tanggal."
             )
+        )
+        self.stdout.write(
+            f"Kegiatan lapangan: {result.visits} kunjungan, {result.groups} kelompok P2K2 dengan "
+            f"{result.meetings} pertemuan, {result.at_risk} KPM graduasi berisiko kembali miskin."
         )
         for line in result.skipped[:10]:
             self.stdout.write(f"  dilewati: {line}")
