@@ -63,13 +63,15 @@ def export_url(table: str, fmt: str, **params: Any) -> str:
     return reverse("dasbor:export", args=[table, fmt]) + (f"?{query}" if query else "")
 
 
-def csv_rows(response: StreamingHttpResponse) -> list[list[str]]:
+def csv_rows(response: Any) -> list[list[str]]:
+    assert isinstance(response, StreamingHttpResponse)
     body = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[arg-type]
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
-def xlsx_rows(response: FileResponse) -> list[list[Any]]:
+def xlsx_rows(response: Any) -> list[list[Any]]:
+    assert isinstance(response, FileResponse)
     content = b"".join(response.streaming_content)  # type: ignore[arg-type]
     sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
