@@ -276,8 +276,8 @@ def pendamping_rows(
             rows = rows.filter(kecamatan_codes__contains=[area.code])
         case RegionLevel.PENDAMPING:
             rows = rows.filter(Q(pendamping_id=area.pendamping_id))
-    if behind_only:
-        rows = rows.filter(pendamping_on_track=0)
+    if behind_only:  # an inactive pendamping who still has families has no target to be behind
+        rows = rows.filter(pendamping_on_track=0, pendamping_count__gt=0)
     key, descending = sort_key(sort, default="sesuai")
     order = [e.desc() if descending else e.asc() for e in PENDAMPING_ORDER[key]]
     return rows.order_by(*order, "pendamping_id")
