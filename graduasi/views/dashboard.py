@@ -237,6 +237,8 @@ def _pendamping_cells(row: RegionSummary) -> list[Cell]:
             on_track = bool(row.pendamping_on_track)
             text = _("Sesuai jadwal") if on_track else _("Belum sesuai jadwal")
             tag = "tag tag-good" if on_track else "tag tag-bad"
+            if not row.pendamping_count:  # deactivated, with families still assigned
+                text, tag = _("Tidak aktif"), "tag"
             cells.append(Cell(label=str(column.label), text=text, numeric=False, tag=tag))
         else:
             value = getattr(numbers, column.key)

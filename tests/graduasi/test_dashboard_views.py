@@ -387,6 +387,21 @@ def test_the_pendamping_table_puts_those_behind_schedule_first(client, counted):
     ]  # fmt: skip
 
 
+def test_an_inactive_pendamping_with_families_is_shown_inactive_not_behind(client, world):
+    gone = world.pendamping_kota_other
+    gone.is_active = False
+    gone.save()
+    run_pipeline()
+    client.force_login(world.dinsos_kota)
+
+    everyone = texts(client.get(region_url("35.71")), "pendamping-row")
+    behind = client.get(region_url("35.71") + "?tertinggal=1")
+
+    gone_row = next(row for row in everyone if row.startswith("Pendamping_Kota_Lain "))
+    assert "Tidak aktif" in gone_row and "sesuai jadwal" not in gone_row
+    assert first_cells(behind, "pendamping-row") == ["Pendamping_Kota"]
+
+
 def test_the_pendamping_table_sorts_and_filters(client, counted):
     client.force_login(counted.dinsos_kota)
     url = region_url("35.71")
