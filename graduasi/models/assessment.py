@@ -138,12 +138,9 @@ def _area_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class RegionSummary(models.Model):
-    """Year-to-date counts of one region, or of one pendamping's caseload, written by the
-    pipeline's roll-up stage; the dashboards read these rows and never the case tables.
-    KPM counts follow the KPM's own region (or pendamping). Targets belong to pendamping, who
-    work for a kabupaten: a kecamatan has no target of its own (NULL). Counts "in the last
-    N days" run up to the run's as_of date."""
+class AreaRow(models.Model):
+    """A row about one area: a region (no pendamping; the nation has the empty code) or one
+    pendamping's caseload (with their kabupaten's code)."""
 
     level = models.CharField(_("tingkat"), max_length=10, choices=RegionLevel)
     region_code = models.CharField(_("kode wilayah"), max_length=8, blank=True)
@@ -155,6 +152,18 @@ class RegionSummary(models.Model):
         related_name="+",
         verbose_name=_("pendamping"),
     )
+
+    class Meta:
+        abstract = True
+
+
+class RegionSummary(AreaRow):
+    """Year-to-date counts of one region, or of one pendamping's caseload, written by the
+    pipeline's roll-up stage; the dashboards read these rows and never the case tables.
+    KPM counts follow the KPM's own region (or pendamping). Targets belong to pendamping, who
+    work for a kabupaten: a kecamatan has no target of its own (NULL). Counts "in the last
+    N days" run up to the run's as_of date."""
+
     year = models.PositiveSmallIntegerField(_("tahun"))
     active_kpm = models.PositiveIntegerField(_("KPM aktif"))
     alamiah = models.PositiveIntegerField(_("asesmen alamiah"))
@@ -222,22 +231,12 @@ class RegionSummary(models.Model):
         return f"{self.level} {self.region_code or '-'}{who} {self.year}"
 
 
-class RegionMonth(models.Model):
+class RegionMonth(AreaRow):
     """One month of one region (or pendamping): the graduations approved and the exits
     recorded in it, recomputed every night for the whole year, and a snapshot of the
     month's state (active KPM, benefit per tahap) kept from the last run within the month,
     so past months and tahap keep what was true then."""
 
-    level = models.CharField(_("tingkat"), max_length=10, choices=RegionLevel)
-    region_code = models.CharField(_("kode wilayah"), max_length=8, blank=True)
-    pendamping = models.ForeignKey(
-        "pendamping.Pendamping",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("pendamping"),
-    )
     year = models.PositiveSmallIntegerField(_("tahun"))
     month = models.PositiveSmallIntegerField(_("bulan"))
     graduated_alamiah = models.PositiveIntegerField(_("graduasi alamiah"), default=0)
