@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -24,6 +23,7 @@ from graduasi.dashboard.selectors import (
     latest_run,
     pendamping_rows,
     region_children,
+    shown_year,
 )
 from graduasi.dashboard.serializers import (
     DashboardSerializer,
@@ -89,12 +89,6 @@ def area_requested(request: Request) -> Area:
     return area_root(user)
 
 
-def dashboard_year() -> int:
-    """The year the last nightly run counted (this year before any run), as dashboard_read."""
-    run = latest_run()
-    return run.as_of.year if run else timezone.localdate().year
-
-
 class DashboardView(GenericAPIView):
     """Angka dan data grafik satu dasbor."""
 
@@ -138,7 +132,7 @@ class PendampingTableView(GenericAPIView):
         params = self.request.query_params
         return pendamping_rows(
             area,
-            year=dashboard_year(),
+            year=shown_year(latest_run()),
             sort=params.get("urut"),
             behind_only=flag(params.get("tertinggal")),
         )

@@ -14,7 +14,6 @@ from typing import IO, Any
 import xlsxwriter
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from graduasi.dashboard.areas import Area
 from graduasi.dashboard.selectors import (
@@ -23,6 +22,7 @@ from graduasi.dashboard.selectors import (
     latest_run,
     pendamping_rows,
     region_children,
+    shown_year,
 )
 from graduasi.dashboard.tables import (
     Table,
@@ -60,7 +60,7 @@ class Export:
 def _run_year() -> tuple[int, date | None]:
     """The year the dashboards show and the day of the run they come from (None: no run)."""
     run = latest_run()
-    return (run.as_of.year, run.as_of) if run else (timezone.localdate().year, None)
+    return shown_year(run), run.as_of if run else None
 
 
 def _regions_export(area: Area, params: Mapping[str, str]) -> Export:

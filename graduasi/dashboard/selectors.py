@@ -129,6 +129,11 @@ def latest_run() -> PipelineRun | None:
     return PipelineRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at").first()
 
 
+def shown_year(run: PipelineRun | None) -> int:
+    """The year the dashboards show: the one the last run counted, this year before any."""
+    return run.as_of.year if run else timezone.localdate().year
+
+
 def _area_q(area: Area) -> Q:
     return Q(level=area.level, region_code=area.code, pendamping_id=area.pendamping_id)
 
@@ -171,7 +176,7 @@ def _tahaps(rows: list[RegionMonth], *, current: int | None) -> list[Tahap]:
 def dashboard_read(area: Area) -> Dashboard:
     """The area's numbers, months and tahap from the last run; three queries."""
     run = latest_run()
-    year = run.as_of.year if run else timezone.localdate().year
+    year = shown_year(run)
     row = RegionSummary.objects.filter(_area_q(area), year=year).first()
     months = list(RegionMonth.objects.filter(_area_q(area), year=year))
     current = (run.as_of.month - 1) // 3 + 1 if run else None
