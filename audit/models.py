@@ -48,7 +48,7 @@ class AuditEvent(models.Model):
 
 
 class AccessEvent(models.Model):
-    """A read of personal data outside the case workflow (an export, later an agency pull):
+    """A read of personal data outside the case workflow (an export, an agency's pull):
     who received which records, through what, for what purpose, and when (UU PDP No.
     27/2022). Append-only, like the audit trail."""
 
@@ -62,6 +62,14 @@ class AccessEvent(models.Model):
         verbose_name=_("penerima"),
     )
     actor_label = models.CharField(_("penerima (teks)"), max_length=150)
+    client = models.ForeignKey(
+        "pengguna.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("klien API"),
+    )
     endpoint = models.CharField(_("alamat"), max_length=300)
     purpose = models.CharField(_("tujuan"), max_length=200)
     object_type = models.CharField(_("jenis data"), max_length=60)

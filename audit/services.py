@@ -85,14 +85,17 @@ def access_record(
     object_type: str,
     record_ids: Iterable[Any],
     detail: Mapping[str, Any] | None = None,
+    client: Any = None,
 ) -> AccessEvent:
-    """Log that `actor` received these records of personal data (UU PDP No. 27/2022)."""
+    """Log that `actor` (for an agency, through API `client`) received these records of personal
+    data (UU PDP No. 27/2022)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (str(actor) if actor else "sistem")
     ids = [str(i) for i in record_ids]
     return AccessEvent.objects.create(
         actor=user,
         actor_label=label[:150],
+        client=client,
         endpoint=endpoint[:300],
         purpose=purpose[:200],
         object_type=object_type,

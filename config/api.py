@@ -34,6 +34,21 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "config.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "Kunci API dari admin: `Authorization: Bearer <kunci>`. Kunci lembaga mitra "
+                "terikat pada satu perjanjian kerja sama (PKS)."
+            ),
+        }
+
+
 # Roles -----------------------------------------------------------------------------------------
 
 
@@ -68,8 +83,28 @@ def role_required(*roles: str) -> type[RolePermission]:
 IsPendamping = role_required(Role.PENDAMPING)
 IsDinsos = role_required(Role.DINSOS)
 IsAgency = role_required(Role.AGENCY)
+# Officers who read KPM over the API (by session or their own key).
+ReadsKpm = role_required(Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN)
 # Roles that read case records in their scope; agencies have their own endpoints.
 ReadsCases = role_required(Role.PENDAMPING, Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN)
+
+
+class IsAgencyClient(BasePermission):
+    """Requests signed with an agency client's key: what it may see is its agreement's."""
+
+    message = _("Hanya klien API lembaga mitra yang boleh memakai alamat ini.")
+    code = "forbidden"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return agency_client(request) is not None
+
+
+def agency_client(request: Request) -> Any:
+    """The agency client (`pengguna.ApiClient`) whose key signed this request, or None."""
+    from pengguna.models import ApiKey
+
+    key = request.auth
+    return key.client if isinstance(key, ApiKey) else None
 
 
 # Scoping ---------------------------------------------------------------------------------------
@@ -105,7 +140,13 @@ class Pagination(pagination.PageNumberPagination):
 # Errors ----------------------------------------------------------------------------------------
 
 # A DomainError's code gives its status; any other code is a 400.
-DOMAIN_ERROR_STATUS = {"conflict": 409, "forbidden": 403, "four_eyes": 403}
+DOMAIN_ERROR_STATUS = {
+    "conflict": 409,
+    "forbidden": 403,
+    "four_eyes": 403,
+    "referral_closed": 409,
+    "idempotency_key_reused": 422,
+}
 
 # DRF's own messages replaced by ours when DRF gave its default wording.
 MESSAGES = {
@@ -129,6 +170,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     converted = exc if isinstance(exc, exceptions.APIException) else _converted(exc)
     response.data = _error_body(converted)
+    if isinstance(exc, exceptions.Throttled):
+        response.data["detail"] = str(
+            _("Terlalu banyak permintaan; coba lagi dalam %(n)s detik.")
+            % {"n": response.headers.get("Retry-After", "60")}
+        )
     return response
 
 
@@ -210,7 +256,14 @@ ERROR_RESPONSES = {
             "(kode dari aturan, mis. `reason_required`, `not_open`, `statement_missing`)."
         ),
     ),
-    401: OpenApiResponse(ErrorSerializer, description="Belum masuk (`not_authenticated`)."),
+    401: OpenApiResponse(
+        ErrorSerializer,
+        description=(
+            "Belum masuk (`not_authenticated`), atau kunci API ditolak: `invalid_key`, "
+            "`key_revoked`, `key_expired`, `client_suspended`, `agreement_expired`, "
+            "`user_inactive`."
+        ),
+    ),
     403: OpenApiResponse(
         ErrorSerializer,
         description=(
@@ -220,6 +273,13 @@ ERROR_RESPONSES = {
     ),
     404: OpenApiResponse(
         ErrorSerializer, description="Tidak ada, atau di luar wilayah Anda (`not_found`)."
+    ),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description=(
+            "Terlalu banyak permintaan (`throttled`); header `Retry-After` menyebut berapa "
+            "detik lagi boleh mencoba."
+        ),
     ),
     409: OpenApiResponse(
         ErrorSerializer,

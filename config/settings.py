@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "audit",
     "wilayah",
     "pengguna",
@@ -156,9 +158,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The shared cache: Redis when CACHE_URL (or a Redis CELERY_BROKER_URL) is set, so every web
+# process sees the same API rate counts; otherwise this process's memory.
+_CACHE_URL = env_optional("CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+    | {"KEY_PREFIX": env_optional("CACHE_KEY_PREFIX") or "pkh"}
+}
+
+# Requests per minute for an officer's own API key (agency clients: their agreement's rate).
+API_STAFF_RATE_PER_MINUTE = env_int("API_STAFF_RATE_PER_MINUTE", 300)
+
 REST_FRAMEWORK = {
-    # Signed-in session; a caller who is not signed in gets 401.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["config.authentication.SessionAuthentication"],
+    # An API key (Bearer) or the signed-in session; a caller with neither gets 401.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.authentication.ApiKeyAuthentication",
+        "config.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ClientRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -168,20 +191,33 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "PKH Graduasi API",
     "DESCRIPTION": (
-        "API kasus graduasi PKH. Masuk dengan sesi (cookie); permintaan yang mengubah data "
-        "menyertakan token CSRF di header `X-CSRFToken`. Setiap pengguna hanya melihat data "
-        "dalam wilayah tugasnya; data di luar wilayah dijawab 404, sama dengan yang tidak ada.\n\n"
+        "API kasus graduasi PKH.\n\n"
+        "**Masuk.** Lembaga mitra memakai kunci API dari admin: `Authorization: Bearer <kunci>`; "
+        "kunci terikat pada satu perjanjian kerja sama (PKS), yang menentukan data mana, wilayah "
+        "mana, dan sampai kapan. Petugas Dinsos dan Kementerian memakai sesi (cookie; "
+        "permintaan yang mengubah data menyertakan token CSRF di header `X-CSRFToken`) atau "
+        "kunci pribadinya. Setiap pemanggil hanya melihat data dalam cakupannya; data di luar "
+        "cakupan dijawab 404, sama dengan yang tidak ada. Tiap klien dibatasi sejumlah permintaan "
+        "per menit (429 dengan `Retry-After`).\n\n"
         'Setiap galat berbentuk `{"code": "...", "detail": "..."}`; isian tidak sah '
         "memakai `code` `invalid` dengan `fields`. Kode tetap: `not_authenticated` (401), "
-        "`forbidden`, `four_eyes`, `permission_denied` (403), `not_found` (404), "
-        "`conflict` (409), dan kode aturan lain (400)."
+        "`invalid_key`, `key_revoked`, `key_expired`, `client_suspended`, `agreement_expired` "
+        "(401), `forbidden`, `four_eyes`, `permission_denied` (403), `not_found` (404), "
+        "`conflict` (409), `throttled` (429), dan kode aturan lain (400)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the project's static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ProposalStatusEnum": "graduasi.models.ProposalStatus",
         "GraduationTypeEnum": "kpm.models.GraduationType",
+        "KpmStatusEnum": "kpm.models.KpmStatus",
+        "AssessmentStatusEnum": "graduasi.models.AssessmentStatus",
+        "ReferralStatusEnum": "pemberdayaan.models.ReferralStatus",
+        "OutcomeKindEnum": "pemberdayaan.models.OutcomeKind",
     },
 }
 

@@ -136,6 +136,12 @@ class Kpm(models.Model):
                 name="kpm_waiting_list",
             ),
             models.Index(fields=["kabupaten_code"], condition=Q(at_risk=True), name="kpm_at_risk"),
+            # The agencies' feed of graduated KPM, in the order it pages.
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(status="graduasi"),
+                name="kpm_graduated_feed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -104,6 +104,56 @@ class Referral(models.Model):
         return f"{self.kpm_id} → {self.programme_id} ({self.status})"
 
 
+class OutcomeKind(models.TextChoices):
+    """What an agency reports back on a referral."""
+
+    ACCEPTED = "diterima", _("Diterima program")
+    DECLINED = "ditolak", _("Ditolak / tidak jadi ikut")
+    DISBURSED = "dicairkan", _("Pinjaman atau bantuan dicairkan")
+    TRAINED = "pelatihan_selesai", _("Pelatihan selesai")
+
+
+class ReferralOutcome(models.Model):
+    """One outcome an agency reported on a referral, kept with the request's idempotency key so
+    that a replayed report changes nothing."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="outcomes", verbose_name=_("rujukan")
+    )
+    kind = models.CharField(_("hasil"), max_length=20, choices=OutcomeKind.choices)
+    occurred_on = models.DateField(_("tanggal"))
+    amount = models.PositiveBigIntegerField(_("nilai (Rp)"), null=True, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    status_before = models.CharField(_("status sebelum"), max_length=10)
+    status_after = models.CharField(_("status sesudah"), max_length=10)
+    client = models.ForeignKey(
+        "pengguna.ApiClient",
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        verbose_name=_("klien API"),
+    )
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=100)
+    request_hash = models.CharField(_("sidik isi permintaan"), max_length=64)
+    created_at = models.DateTimeField(_("dilaporkan"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hasil rujukan")
+        verbose_name_plural = _("hasil rujukan")
+        ordering = ["referral_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "idempotency_key"], name="referral_outcome_once_per_key"
+            ),
+            models.CheckConstraint(
+                name="referral_outcome_disbursed_has_amount",
+                condition=~Q(kind="dicairkan") | Q(amount__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.kind} ({self.occurred_on})"
+
+
 class BusinessStatus(models.TextChoices):
     NONE = "tidak_ada", _("Tidak punya usaha")
     STARTING = "rintisan", _("Baru dirintis")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 class Role(models.TextChoices):
@@ -94,3 +100,123 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+# Agency API clients -----------------------------------------------------------------------------
+
+
+class SharedField(models.TextChoices):
+    """What a data-sharing agreement may add to the core of a graduation record (KPM ID, the
+    graduation's date and type, its regions), which every agreement shares."""
+
+    NIK = "nik", _("NIK pengurus (lengkap)")
+    NIK_MASKED = "nik_tersamar", _("NIK pengurus (tersamar)")
+    PENGURUS_NAME = "nama_pengurus", _("Nama pengurus")
+    MEMBER_COUNT = "jumlah_anggota", _("Jumlah anggota keluarga")
+    ADDRESS = "alamat", _("Alamat")
+    DESIL = "desil", _("Desil DTSEN terakhir")
+    LAST_TAHAP = "tahap_terakhir", _("Tahap terakhir dibayar")
+    REFERRALS = "rujukan", _("Status rujukan pemberdayaan")
+
+
+class ApiClientQuerySet(models.QuerySet["ApiClient"]):
+    def in_force(self, today: date) -> ApiClientQuerySet:
+        """Clients whose agreement is active and not past its expiry."""
+        return self.filter(active=True, expires_on__gte=today)
+
+
+class ApiClient(models.Model):
+    """One agency's access to the API under one data-sharing agreement (PKS): what for, which
+    fields, which regions, until when (UU PDP No. 27/2022). Its keys are `ApiKey` rows."""
+
+    name = models.CharField(
+        _("nama klien"), max_length=100, unique=True, help_text=_("Mis. PNM Mekaar – produksi.")
+    )
+    agency = models.CharField(_("lembaga"), max_length=150)
+    agreement_number = models.CharField(_("nomor PKS"), max_length=100)
+    purpose = models.CharField(_("tujuan penggunaan data"), max_length=200)
+    fields = ArrayField(
+        models.CharField(max_length=20, choices=SharedField.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("data yang boleh diterima"),
+        help_text=_("Selain ID KPM, tanggal dan jenis graduasi, dan wilayah, yang selalu dikirim."),
+    )
+    region_codes = ArrayField(
+        models.CharField(max_length=13),
+        default=list,
+        blank=True,
+        verbose_name=_("wilayah"),
+        help_text=_(
+            "Kode provinsi/kabupaten/kecamatan/desa, mis. 35 atau 35.71; kosong: nasional."
+        ),
+    )
+    programmes = models.ManyToManyField(
+        "pemberdayaan.Programme",
+        blank=True,
+        related_name="api_clients",
+        verbose_name=_("program yang dilaporkan"),
+        help_text=_("Rujukan ke program ini yang hasilnya boleh dilaporkan klien."),
+    )
+    expires_on = models.DateField(_("berlaku sampai"))
+    rate_per_minute = models.PositiveIntegerField(
+        _("batas permintaan per menit"), default=600, validators=[MinValueValidator(1)]
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+    # The principal its requests act as (role agency, no password): created with the client.
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="api_client", editable=False
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("klien API lembaga")
+        verbose_name_plural = _("klien API lembaga")
+        ordering = ["agency", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="api_client_one_nik_form",
+                condition=~(Q(fields__contains=["nik"]) & Q(fields__contains=["nik_tersamar"])),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        super().clean()
+        if SharedField.NIK in self.fields and SharedField.NIK_MASKED in self.fields:
+            raise ValidationError(
+                {"fields": _("Pilih NIK lengkap atau NIK tersamar, tidak keduanya.")}
+            )
+        bad = [c for c in self.region_codes if not REGION_CODE.fullmatch(c)]
+        if bad:
+            raise ValidationError(
+                {"region_codes": _("Kode wilayah tidak dikenal: %(c)s.") % {"c": ", ".join(bad)}}
+            )
+
+
+REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?")
+
+
+class ApiKey(AbstractAPIKey):
+    """A secret that signs API requests in as `user`: an agency client's service user, or a
+    Dinsos / ministry officer's own key. Only its hash is stored; it is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_keys")
+    client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="keys",
+        verbose_name=_("klien"),
+    )
+
+    objects = APIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("kunci API")
+        verbose_name_plural = _("kunci API")

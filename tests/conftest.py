@@ -6,6 +6,7 @@ Every region table is loaded once per test session from the shipped CSVs.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,11 @@ from django.core.management import call_command
 
 from kpm.models import Anggota, Kpm, KpmStatus
 from pendamping.models import Pendamping
-from pengguna.models import Role, User
+from pengguna.models import ApiClient, Role, User
+
+# API rate counts live in the cache, which on CI is the shared Redis: a prefix of this run's
+# own keeps an earlier run's counts (for a client with the same id) out of this one.
+settings.CACHES["default"]["KEY_PREFIX"] = f"pkh-test-{os.getpid()}-{time.time_ns()}"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -55,6 +60,39 @@ def make_user(username: str, role: str, scope: str | None = None, **extra) -> Us
         username=username, password="rahasia-uji-123", role=role, scope_region_code=scope, **extra
     )
     return user
+
+
+def make_api_client(
+    name: str = "PNM Mekaar",
+    *,
+    fields: tuple[str, ...] = (),
+    regions: tuple[str, ...] = (),
+    programmes: tuple[Any, ...] = (),
+    expires_on: date = date(2099, 12, 31),
+    rate_per_minute: int = 600,
+) -> tuple[ApiClient, str]:
+    """An agency client under an agreement allowing `fields`, with one key; returns the key."""
+    from pengguna.api_clients import api_client_create, api_key_issue
+
+    client = api_client_create(
+        by=None,
+        name=name,
+        agency=name.split()[0],
+        agreement_number=f"PKS-{name[:10]}/2026",
+        purpose="Penyaluran pemberdayaan ekonomi keluarga graduasi",
+        expires_on=expires_on,
+        fields=fields,
+        region_codes=regions,
+        programmes=programmes,
+        rate_per_minute=rate_per_minute,
+    )
+    _key, raw = api_key_issue(by=None, client=client)
+    return client, raw
+
+
+def bearer(raw_key: str) -> dict[str, str]:
+    """Django test-client headers signing a request with an API key."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
 
 
 def make_pendamping(username: str, kabupaten: str) -> Pendamping:

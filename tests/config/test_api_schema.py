@@ -94,7 +94,7 @@ def test_every_proposal_operation_is_named_tagged_and_documents_its_errors(schem
         assert set(op["responses"]) == statuses, operation_id
         assert op["tags"] == ["usulan"], operation_id
         assert op["summary"], operation_id
-        assert op["security"] == [{"cookieAuth": []}], operation_id
+        assert op["security"] == [{"apiKey": []}, {"cookieAuth": []}], operation_id
 
 
 def test_errors_have_one_documented_shape(schema):

@@ -121,7 +121,7 @@ def test_a_caller_not_signed_in_gets_401_with_a_scheme_to_sign_in(world, three):
         api().post(url(three["KDR-OWN"], "approve"), {}, format="json"),
     ):
         assert is_error(response, 401, "not_authenticated")
-        assert response["WWW-Authenticate"].startswith("Session")
+        assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("name", ["dinsos_kab", "pendamping_kota_other", "kementerian_jabar"])

@@ -1,0 +1,159 @@
+"""What an agency receives for one graduated KPM, by its data-sharing agreement: the core every
+agreement shares (KPM ID, graduation date and type, regions, when it last changed) plus only the
+parts its `SharedField`s allow. A part not allowed is absent, never null or empty."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from kpm.rules import mask_nik
+from pengguna.models import SharedField
+
+
+class Referral(NamedTuple):
+    id: int
+    programme: str  # the programme's code
+    agency: str
+    status: str
+    status_changed_at: datetime
+
+
+class GraduationRow(NamedTuple):
+    """One graduated KPM as the selector reads it, before the agreement picks its parts."""
+
+    id: int  # internal key: the feed's tie-breaker, never shared
+    kpm_id: str
+    graduated_on: date
+    graduation_type: str
+    updated_at: datetime
+    desa_code: str
+    desa_name: str
+    kecamatan_name: str
+    kabupaten_name: str
+    provinsi_name: str
+    alamat: str
+    member_count: int
+    pengurus_name: str | None
+    pengurus_nik: str | None
+    desil: int | None
+    last_paid_year: int | None
+    last_paid_tahap: int | None
+    referrals: Sequence[Referral]
+
+
+Record = dict[str, Any]
+HOUSEHOLD_FIELDS = frozenset(
+    {
+        SharedField.MEMBER_COUNT,
+        SharedField.PENGURUS_NAME,
+        SharedField.NIK,
+        SharedField.NIK_MASKED,
+    }
+)
+
+
+def record_builder(fields: Iterable[str]) -> Callable[[GraduationRow], Record]:
+    """The function that turns a row into what an agreement allowing `fields` receives.
+    Decided once per request, then applied to every row."""
+    allowed = frozenset(fields)
+    address = SharedField.ADDRESS in allowed
+    household = bool(allowed & HOUSEHOLD_FIELDS)
+    members = SharedField.MEMBER_COUNT in allowed
+    name = SharedField.PENGURUS_NAME in allowed
+    nik = SharedField.NIK in allowed
+    masked = SharedField.NIK_MASKED in allowed and not nik
+    desil = SharedField.DESIL in allowed
+    tahap = SharedField.LAST_TAHAP in allowed
+    referrals = SharedField.REFERRALS in allowed
+
+    def build(row: GraduationRow) -> Record:
+        record: Record = {
+            "kpm_id": row.kpm_id,
+            "graduated_on": row.graduated_on.isoformat(),
+            "graduation_type": row.graduation_type,
+            "updated_at": row.updated_at.isoformat(),
+            "wilayah": _regions(row),
+        }
+        if address:
+            record["alamat"] = row.alamat
+        if household:
+            part: Record = {}
+            if members:
+                part["member_count"] = row.member_count
+            if name:
+                part["pengurus_name"] = row.pengurus_name
+            if nik:
+                part["pengurus_nik"] = row.pengurus_nik
+            elif masked:
+                part["pengurus_nik"] = row.pengurus_nik and mask_nik(row.pengurus_nik)
+            record["household"] = part
+        if desil:
+            record["desil"] = row.desil
+        if tahap:
+            record["last_tahap_paid"] = (
+                {"year": row.last_paid_year, "tahap": row.last_paid_tahap}
+                if row.last_paid_year is not None
+                else None
+            )
+        if referrals:
+            record["referrals"] = [
+                {
+                    "id": r.id,
+                    "programme": r.programme,
+                    "agency": r.agency,
+                    "status": r.status,
+                    "status_changed_at": r.status_changed_at.isoformat(),
+                }
+                for r in row.referrals
+            ]
+        return record
+
+    return build
+
+
+def _regions(row: GraduationRow) -> Record:
+    code = row.desa_code
+    return {
+        "provinsi": {"code": code[:2], "name": row.provinsi_name},
+        "kabupaten": {"code": code[:5], "name": row.kabupaten_name},
+        "kecamatan": {"code": code[:8], "name": row.kecamatan_name},
+        "desa": {"code": code, "name": row.desa_name},
+    }
+
+
+# The flat columns of the CSV export, in order, for an agreement allowing `fields`.
+CSV_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("kpm_id", None),
+    ("graduated_on", None),
+    ("graduation_type", None),
+    ("updated_at", None),
+    ("provinsi_code", None),
+    ("provinsi_name", None),
+    ("kabupaten_code", None),
+    ("kabupaten_name", None),
+    ("kecamatan_code", None),
+    ("kecamatan_name", None),
+    ("desa_code", None),
+    ("desa_name", None),
+    ("alamat", SharedField.ADDRESS),
+    ("member_count", SharedField.MEMBER_COUNT),
+    ("pengurus_name", SharedField.PENGURUS_NAME),
+    ("pengurus_nik", "nik"),  # full or masked, whichever is allowed
+    ("desil", SharedField.DESIL),
+    ("last_paid_year", SharedField.LAST_TAHAP),
+    ("last_paid_tahap", SharedField.LAST_TAHAP),
+    ("referrals", SharedField.REFERRALS),  # "programme:status" joined by "|"
+)
+
+
+def csv_columns(fields: Iterable[str]) -> list[str]:
+    """The CSV header for an agreement allowing `fields`."""
+    allowed = frozenset(fields)
+    nik = bool(allowed & {SharedField.NIK, SharedField.NIK_MASKED})
+    return [
+        column
+        for column, needs in CSV_COLUMNS
+        if needs is None or (nik if needs == "nik" else needs in allowed)
+    ]
