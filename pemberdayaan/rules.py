@@ -5,6 +5,11 @@ Definitions the rules below rely on:
 
 - A referral moves dirujuk → diterima or ditolak, diterima → berjalan, berjalan → selesai or
   ditolak (the programme's own steps, as its agency reports them); no other step.
+- An outcome an agency reports moves a referral as `OUTCOME_STEPS` says: diterima from
+  dirujuk; ditolak from dirujuk or diterima; dicairkan (a loan or grant paid out) and
+  pelatihan_selesai from dirujuk, diterima or berjalan, to selesai for a one-off grant or a
+  training, to berjalan for a loan being repaid or a programme running. A referral ditolak or
+  selesai is closed: no outcome moves it again.
 - Payments stop from the tahap after the last one paid: after tahap `tahap_per_year` comes
   tahap 1 of the next year.
 - A graduated family is at risk of falling back when either holds:
@@ -51,6 +56,54 @@ def referral_next_statuses(status: str) -> tuple[str, ...]:
 def referral_step_allowed(current: str, to: str) -> bool:
     """Whether a referral may move from `current` straight to `to`."""
     return to in referral_next_statuses(current)
+
+
+class OutcomeRefusal(StrEnum):
+    CLOSED = "referral_closed"  # the referral is ditolak or selesai
+    NOT_ALLOWED = "outcome_not_allowed"  # this outcome does not follow the referral's status
+
+
+# Source: issue 7 §3, what an agency reports: (outcome kind, the statuses it may follow).
+OUTCOME_FROM: dict[str, tuple[str, ...]] = {
+    "diterima": ("dirujuk",),
+    "ditolak": ("dirujuk", "diterima"),
+    "dicairkan": ("dirujuk", "diterima", "berjalan"),
+    "pelatihan_selesai": ("dirujuk", "diterima", "berjalan"),
+}
+CLOSED_STATUSES = frozenset({"ditolak", "selesai"})
+# Programme kinds whose help is given once: a paid-out grant finishes the referral.
+ONE_OFF_KINDS = frozenset({"hibah"})
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeStep:
+    """A referral's status before an outcome and after it; `after` is None when refused."""
+
+    before: str
+    after: str | None
+    refusal: OutcomeRefusal | None = None
+
+
+def _status_after(kind: str, programme_kind: str) -> str:
+    if kind == "dicairkan":
+        return "selesai" if programme_kind in ONE_OFF_KINDS else "berjalan"
+    if kind == "pelatihan_selesai":
+        return "selesai"
+    return kind  # diterima and ditolak name the status they lead to
+
+
+def referral_outcome_step(current: str, kind: str, programme_kind: str) -> OutcomeStep:
+    """The referral's status after an outcome of `kind` on a programme of `programme_kind`."""
+    if current in CLOSED_STATUSES:
+        return OutcomeStep(before=current, after=None, refusal=OutcomeRefusal.CLOSED)
+    if current not in OUTCOME_FROM.get(kind, ()):
+        return OutcomeStep(before=current, after=None, refusal=OutcomeRefusal.NOT_ALLOWED)
+    return OutcomeStep(before=current, after=_status_after(kind, programme_kind))
+
+
+def outcome_follows(kind: str) -> tuple[str, ...]:
+    """The referral statuses an outcome of `kind` may be reported on."""
+    return OUTCOME_FROM.get(kind, ())
 
 
 # Source: DESIGN §5, payments are quarterly; graduasi.rules.tahap_of counts the same quarters.
