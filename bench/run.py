@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["wilayah", "import", "seed", "workspace", "graduasi", "dashboard"]
+MODULES = ["wilayah", "import", "seed", "workspace", "graduasi", "dashboard", "api"]
 
 
 def machine() -> str:
