@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
@@ -215,8 +216,9 @@ class ApiKey(AbstractAPIKey):
         verbose_name=_("klien"),
     )
 
-    objects = APIKeyManager()
+    objects: ClassVar[APIKeyManager] = APIKeyManager()
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta:
+        ordering = ("-created",)
         verbose_name = _("kunci API")
         verbose_name_plural = _("kunci API")
