@@ -1,5 +1,10 @@
 """API routes of this part, included under /api/v1/ by config/urls_api.py."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from kpm.api import KpmViewSet
+
+router = SimpleRouter()
+router.register("kpm", KpmViewSet, basename="kpm")
+
+urlpatterns = router.urls
