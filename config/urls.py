@@ -20,3 +20,6 @@ urlpatterns = [
 
 # Uploaded files (visit photos, import files) are never served from MEDIA_URL: each has a view
 # that checks who may see it.
+
+handler404 = "config.handlers.page_not_found"
+handler500 = "config.handlers.server_error"
