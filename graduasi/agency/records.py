@@ -157,3 +157,45 @@ def csv_columns(fields: Iterable[str]) -> list[str]:
         for column, needs in CSV_COLUMNS
         if needs is None or (nik if needs == "nik" else needs in allowed)
     ]
+
+
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Cell = str | int | None
+
+
+def csv_safe(value: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def csv_row_builder(fields: Iterable[str]) -> Callable[[GraduationRow], list[Cell]]:
+    """The function that turns a row into the CSV cells, in `csv_columns(fields)` order, of
+    what an agreement allowing `fields` receives: the same values as `record_builder`,
+    flattened, each text cell formula-safe."""
+    build = record_builder(fields)
+    columns = csv_columns(fields)
+
+    def row_cells(row: GraduationRow) -> list[Cell]:
+        flat = _flat(build(row))
+        return [_cell(flat.get(column)) for column in columns]
+
+    return row_cells
+
+
+def _flat(record: Record) -> dict[str, Any]:
+    flat = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+    for level, region in record["wilayah"].items():
+        flat[f"{level}_code"], flat[f"{level}_name"] = region["code"], region["name"]
+    flat.update(record.get("household", {}))
+    if (paid := record.get("last_tahap_paid")) is not None:
+        flat["last_paid_year"], flat["last_paid_tahap"] = paid["year"], paid["tahap"]
+    if "referrals" in record:
+        flat["referrals"] = "|".join(f"{r['programme']}:{r['status']}" for r in record["referrals"])
+    return flat
+
+
+def _cell(value: Any) -> Cell:
+    if value is None or isinstance(value, int):
+        return value
+    return csv_safe(str(value))

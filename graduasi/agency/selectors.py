@@ -1,0 +1,171 @@
+"""Reads of the agencies' feed: graduated KPM in an API client's regions, filtered as it asks, in
+the feed's order (updated_at, id). A page, one KPM, or the whole feed for an export is read in one
+SQL statement as plain `GraduationRow`s, never as model instances; a part the client's agreement
+does not share is not even read."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import reduce
+from typing import Any, NamedTuple
+
+import orjson
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import Combinable, RawSQL
+from django.db.models.functions import Coalesce
+
+from graduasi.agency.pagination import Position
+from graduasi.agency.records import GraduationRow, Referral
+from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
+from pemberdayaan.models import Referral as ReferralModel
+from pengguna.models import ApiClient, SharedField
+from pengguna.scoping import region_q
+
+FEED_ORDER = ("updated_at", "id")
+EXPORT_CHUNK = 2_000
+
+# The KPM's referrals as JSON text, one [id, programme code, agency, status, changed at] each.
+REFERRALS_SQL = """
+SELECT coalesce(json_agg(json_build_array(r.id, p.code, p.agency, r.status, r.status_changed_at)
+                         ORDER BY r.id), '[]')::text
+FROM pemberdayaan_referral r JOIN pemberdayaan_programme p ON p.id = r.programme_id
+WHERE r.kpm_id = kpm_kpm.id
+"""
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    """What an agency narrows the feed to; None leaves a filter out."""
+
+    wilayah: str | None = None  # a region code at any level
+    graduated_from: date | None = None
+    graduated_to: date | None = None
+    type: str | None = None
+    referral_status: str | None = None
+    updated_since: datetime | None = None
+
+
+class FeedPage(NamedTuple):
+    rows: list[GraduationRow]
+    more: bool  # whether rows follow the last one
+
+
+def graduated_for(client: ApiClient) -> QuerySet[Kpm]:
+    """Graduated KPM inside the client's regions (every region when it names none)."""
+    queryset = Kpm.objects.filter(status=KpmStatus.GRADUATED)
+    if client.region_codes:
+        queryset = queryset.filter(reduce(operator.or_, map(region_q, client.region_codes)))
+    return queryset
+
+
+def feed_filtered(client: ApiClient, filters: FeedFilters) -> QuerySet[Kpm]:
+    """The client's graduated KPM narrowed by `filters`, in the feed's order."""
+    queryset = graduated_for(client)
+    if filters.wilayah:
+        queryset = queryset.filter(region_q(filters.wilayah))
+    if filters.graduated_from:
+        queryset = queryset.filter(graduated_on__gte=filters.graduated_from)
+    if filters.graduated_to:
+        queryset = queryset.filter(graduated_on__lte=filters.graduated_to)
+    if filters.type:
+        queryset = queryset.filter(graduation_type=filters.type)
+    if filters.referral_status:
+        referred = ReferralModel.objects.filter(kpm=OuterRef("pk"), status=filters.referral_status)
+        queryset = queryset.filter(Exists(referred))
+    if filters.updated_since:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    return queryset.order_by(*FEED_ORDER)
+
+
+def graduation_page(
+    client: ApiClient, filters: FeedFilters, *, after: Position | None, size: int
+) -> FeedPage:
+    """Up to `size` rows following `after` (from the start when None), in one query."""
+    queryset = feed_filtered(client, filters)
+    if after is not None:
+        queryset = queryset.filter(
+            Q(updated_at__gte=after.updated_at),  # the index range; the next line breaks ties
+            Q(updated_at__gt=after.updated_at) | Q(id__gt=after.id),
+        )
+    rows = [_row(values) for values in _rows(queryset, client.fields)[: size + 1]]
+    return FeedPage(rows[:size], more=len(rows) > size)
+
+
+def graduation_one(client: ApiClient, kpm_id: str) -> GraduationRow | None:
+    """One graduated KPM in the client's regions; None when it is not, or does not exist."""
+    values = _rows(graduated_for(client).filter(kpm_id=kpm_id), client.fields).first()
+    return None if values is None else _row(values)
+
+
+def graduation_stream(
+    client: ApiClient, filters: FeedFilters, *, chunk_size: int = EXPORT_CHUNK
+) -> Iterator[GraduationRow]:
+    """Every row of the filtered feed, read through a server-side cursor `chunk_size` rows at a
+    time, so memory stays flat however many there are."""
+    rows = _rows(feed_filtered(client, filters), client.fields)
+    for values in rows.iterator(chunk_size=chunk_size):
+        yield _row(values)
+
+
+def _rows(queryset: QuerySet[Kpm], fields: Iterable[str]) -> QuerySet[Kpm, Any]:
+    allowed = frozenset(fields)
+    return queryset.annotate(
+        pengurus=FilteredRelation("anggota", condition=Q(anggota__is_pengurus=True))
+    ).values_list(
+        "id",
+        "kpm_id",
+        "graduated_on",
+        "graduation_type",
+        "updated_at",
+        "desa_id",
+        "desa__name",
+        "desa__kecamatan__name",
+        "desa__kecamatan__kabupaten__name",
+        "desa__kecamatan__kabupaten__provinsi__name",
+        *_shared_columns(allowed),
+    )
+
+
+def _shared_columns(allowed: frozenset[str]) -> list[Combinable | str]:
+    """The columns behind the agreement's optional parts; a part not shared reads a constant."""
+    nik = allowed & {SharedField.NIK, SharedField.NIK_MASKED}
+    members = Anggota.objects.filter(kpm=OuterRef("pk"), status=MemberStatus.ACTIVE)
+    count = members.order_by().values("kpm").annotate(n=Count("*")).values("n")
+    return [
+        "alamat" if SharedField.ADDRESS in allowed else Value("", CharField()),
+        Coalesce(Subquery(count), 0)
+        if SharedField.MEMBER_COUNT in allowed
+        else Value(0, IntegerField()),
+        F("pengurus__nama") if SharedField.PENGURUS_NAME in allowed else Value(None, CharField()),
+        F("pengurus__nik") if nik else Value(None, CharField()),
+        "desil" if SharedField.DESIL in allowed else Value(None, IntegerField()),
+        "last_paid_year" if SharedField.LAST_TAHAP in allowed else Value(None, IntegerField()),
+        "last_paid_tahap" if SharedField.LAST_TAHAP in allowed else Value(None, IntegerField()),
+        RawSQL(REFERRALS_SQL, (), output_field=TextField())  # noqa: S611 (constant, no input)
+        if SharedField.REFERRALS in allowed
+        else Value("[]", TextField()),
+    ]
+
+
+def _row(values: Sequence[Any]) -> GraduationRow:
+    referrals = [
+        Referral(pk, programme, agency, status, datetime.fromisoformat(changed))
+        for pk, programme, agency, status, changed in orjson.loads(values[-1])
+    ]
+    return GraduationRow._make((*values[:-1], referrals))
