@@ -25,7 +25,7 @@ class GraduationRow(NamedTuple):
 
     id: int  # internal key: the feed's tie-breaker, never shared
     kpm_id: str
-    graduated_on: date
+    graduated_on: date | None
     graduation_type: str
     updated_at: datetime
     desa_code: str
@@ -71,8 +71,9 @@ def record_builder(fields: Iterable[str]) -> Callable[[GraduationRow], Record]:
     def build(row: GraduationRow) -> Record:
         record: Record = {
             "kpm_id": row.kpm_id,
-            "graduated_on": row.graduated_on.isoformat(),
-            "graduation_type": row.graduation_type,
+            # Null only for a KPM marked graduated outside the workflow, without date or type.
+            "graduated_on": row.graduated_on and row.graduated_on.isoformat(),
+            "graduation_type": row.graduation_type or None,
             "updated_at": row.updated_at.isoformat(),
             "wilayah": _regions(row),
         }

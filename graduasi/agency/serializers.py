@@ -159,8 +159,14 @@ class GraduationRecordSerializer(serializers.Serializer):
     diizinkan tidak ada sama sekali (bukan null)."""
 
     kpm_id = serializers.CharField()
-    graduated_on = serializers.DateField(help_text="Tanggal graduasi.")
-    graduation_type = serializers.ChoiceField(GraduationType.choices)
+    graduated_on = serializers.DateField(
+        allow_null=True, help_text="Tanggal graduasi (null hanya pada data lama tanpa tanggal)."
+    )
+    graduation_type = serializers.ChoiceField(
+        GraduationType.choices,
+        allow_null=True,
+        help_text="Jenis graduasi (null hanya pada data lama tanpa jenis).",
+    )
     updated_at = serializers.DateTimeField(
         help_text="Terakhir berubah (apa pun yang dibagikan); dasar `updated_since`."
     )
