@@ -4,8 +4,8 @@ once, stored hashed), revoke one, rotate a client's keys. Each write is audited.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -74,9 +74,15 @@ def _created(obj: Any) -> dict[str, list[Any]]:
 
 @transaction.atomic
 def api_key_issue(
-    *, by: Any, client: ApiClient | None = None, user: User | None = None, name: str = ""
+    *,
+    by: Any,
+    client: ApiClient | None = None,
+    user: User | None = None,
+    name: str = "",
+    expiry_date: datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for an agency client, or for an officer's own use; returns the key once."""
+    """A new key for an agency client, or for an officer's own use (until `expiry_date`, when
+    given); returns the key once."""
     if (client is None) == (user is None):
         raise DomainError(_("Kunci dibuat untuk satu klien lembaga atau satu petugas."))
     if client is not None:
@@ -90,7 +96,10 @@ def api_key_issue(
             )
         owner = user
     label = name or (client.name if client else owner.get_username())
-    key, raw = ApiKey.objects.create_key(name=label[:50], user=owner, client=client)
+    created, raw = ApiKey.objects.create_key(
+        name=label[:50], user=owner, client=client, expiry_date=expiry_date
+    )
+    key = cast(ApiKey, created)  # the library's manager is typed for its abstract model
     _audit_key(by, key, {"api_key": [None, key.prefix]})
     return key, raw
 
@@ -98,7 +107,7 @@ def api_key_issue(
 def _audit_key(by: Any, key: ApiKey, changes: dict[str, list[Any]]) -> None:
     """A key's change, audited on its owner (the client, or the officer): a key's own id is its
     hash, which the audit trail has no room for and no need of. The prefix names the key."""
-    owner = key.client if key.client_id else key.user
+    owner: ApiClient | User = key.client or key.user
     audit_record(actor=by, action=AuditAction.UPDATE, obj=owner, changes=changes)
 
 
@@ -110,6 +119,30 @@ def api_key_revoke(*, by: Any, key: ApiKey) -> ApiKey:
         locked.revoked = True
         locked.save(update_fields=["revoked"])
         _audit_key(by, locked, {f"api_key {locked.prefix} revoked": [False, True]})
+    return locked
+
+
+@transaction.atomic
+def api_client_revoke_keys(*, by: Any, client: ApiClient) -> int:
+    """Stop every key of the client at once; returns how many were still in use."""
+    keys = ApiKey.objects.select_for_update().filter(client=client, revoked=False)
+    count = 0
+    for key in keys:
+        api_key_revoke(by=by, key=key)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def api_client_suspend(*, by: Any, client: ApiClient) -> ApiClient:
+    """Stop the client's access (its keys stay, refused with `client_suspended`)."""
+    locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if locked.active:
+        locked.active = False
+        locked.save(update_fields=["active"])
+        audit_record(
+            actor=by, action=AuditAction.UPDATE, obj=locked, changes={"active": [True, False]}
+        )
     return locked
 
 
