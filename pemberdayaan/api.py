@@ -7,7 +7,13 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -24,6 +30,9 @@ from config.api import (
 from config.errors import DomainError
 from pemberdayaan.models import ReferralOutcome
 from pemberdayaan.serializers import (
+    OutcomeAnsweredSerializer,
+    OutcomeDisbursedSerializer,
+    OutcomeTrainedSerializer,
     ReferralOutcomeInputSerializer,
     ReferralOutcomeSerializer,
     request_hash,
@@ -142,7 +151,16 @@ class ReferralOutcomeView(APIView):
             "sampai, kirim ulang dengan kunci dan isi yang sama: laporan tidak tercatat dua kali."
         ),
         parameters=[REFERRAL_PARAMETER, KEY_PARAMETER, REPLAYED_PARAMETER],
-        request=ReferralOutcomeInputSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="ReferralOutcomeInput",
+            serializers={
+                "diterima": OutcomeAnsweredSerializer,
+                "ditolak": OutcomeAnsweredSerializer,
+                "dicairkan": OutcomeDisbursedSerializer,
+                "pelatihan_selesai": OutcomeTrainedSerializer,
+            },
+            resource_type_field_name="kind",
+        ),
         responses=RESPONSES,
         examples=[
             OpenApiExample(

@@ -80,6 +80,40 @@ class ReferralOutcomeInputSerializer(serializers.Serializer):
         return attrs
 
 
+# The same body, one shape per kind, for the schema only (the view validates with the serializer
+# above): what each kind requires and refuses is then visible to clients and to the fuzzer.
+class _OutcomeShapeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX, help_text="Catatan lembaga."
+    )
+
+
+class OutcomeAnsweredSerializer(_OutcomeShapeSerializer):
+    """Diterima atau ditolak program; tanpa nilai."""
+
+    kind = serializers.ChoiceField([("diterima", "diterima"), ("ditolak", "ditolak")])
+    occurred_on = serializers.DateField(
+        required=False, help_text="Tanggal kejadian, tidak di masa depan; bawaan: hari ini (WIB)."
+    )
+
+
+class OutcomeDisbursedSerializer(_OutcomeShapeSerializer):
+    """Pinjaman atau bantuan dicairkan, dengan tanggal dan nilainya."""
+
+    kind = serializers.ChoiceField([("dicairkan", "dicairkan")])
+    occurred_on = serializers.DateField(help_text="Tanggal cair, tidak di masa depan.")
+    amount = serializers.IntegerField(
+        min_value=1, max_value=AMOUNT_MAX, help_text="Nilai yang dicairkan (rupiah)."
+    )
+
+
+class OutcomeTrainedSerializer(_OutcomeShapeSerializer):
+    """Pelatihan selesai, dengan tanggalnya; tanpa nilai."""
+
+    kind = serializers.ChoiceField([("pelatihan_selesai", "pelatihan_selesai")])
+    occurred_on = serializers.DateField(help_text="Tanggal pelatihan selesai, tidak di masa depan.")
+
+
 def request_hash(data: dict[str, Any]) -> str:
     """SHA-256 of the validated body, written canonically, before any default is filled in: a
     report resent the next day without a date is the same report."""
