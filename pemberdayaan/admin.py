@@ -1,5 +1,6 @@
 """Admin for the referral catalogue (kept by admins and national kementerian staff, every edit
-audited) and read-only lists of referrals and follow-ups, which the workflow writes."""
+audited) and read-only lists of referrals, the outcomes agencies report on them, and
+follow-ups, which the workflow and the agencies' API write."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from graduasi.admin import MinistryPolicyAdminMixin
-from pemberdayaan.models import FollowUp, Programme, Referral
+from pemberdayaan.models import FollowUp, Programme, Referral, ReferralOutcome
 
 
 @admin.register(Programme)
@@ -31,6 +32,22 @@ class ReferralAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("kpm", "programme")
     list_filter = ("status", "programme")
     search_fields = ("=kpm__kpm_id", "programme__name")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(ReferralOutcome)
+class ReferralOutcomeAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Outcomes are reported by agencies over the API, once per Idempotency-Key; here they are
+    read."""
+
+    list_display = (
+        "referral", "kind", "amount", "occurred_on", "client", "idempotency_key",
+        "status_before", "status_after", "created_at",
+    )  # fmt: skip
+    list_select_related = ("referral", "client")
+    list_filter = ("kind", "client", "referral__programme")
+    search_fields = ("=referral__kpm__kpm_id", "=idempotency_key")
     date_hierarchy = "created_at"
     show_full_result_count = False
 

@@ -318,3 +318,26 @@ def test_two_deliveries_of_one_report_at_once_record_one_outcome(world):
     assert ReferralOutcome.objects.filter(referral=referral).count() == 1
     assert Referral.objects.get(pk=referral.pk).status == "berjalan"
     assert Kpm.objects.get(pk=world.kpm_own.pk).updated_at > kpm_before
+
+
+# The admin reads them -----------------------------------------------------------------------------
+
+
+def test_the_admin_lists_reported_outcomes_and_may_not_change_them(world, referrals, raw):
+    post(referrals["ppse"], {"kind": "diterima"}, raw=raw, key="pnm-lapor-0001")
+    outcome = ReferralOutcome.objects.get()
+    http = Client()
+    http.force_login(world.admin)
+    listing = http.get(reverse("admin:pemberdayaan_referraloutcome_changelist"))
+    assert listing.status_code == 200
+    assert "pnm-lapor-0001" in listing.content.decode()
+    found = http.get(
+        reverse("admin:pemberdayaan_referraloutcome_changelist"), {"q": "pnm-lapor-0001"}
+    )
+    assert "pnm-lapor-0001" in found.content.decode()
+    assert http.get(reverse("admin:pemberdayaan_referraloutcome_add")).status_code == 403
+    change = reverse("admin:pemberdayaan_referraloutcome_change", args=[outcome.pk])
+    http.post(change, {"kind": "ditolak"})
+    delete = reverse("admin:pemberdayaan_referraloutcome_delete", args=[outcome.pk])
+    assert http.post(delete, {"post": "yes"}).status_code == 403
+    assert ReferralOutcome.objects.get().kind == "diterima"
