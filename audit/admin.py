@@ -12,11 +12,13 @@ from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessEvent, AuditAction, AuditEvent
 from audit.services import audit_event, audit_record, audit_write, diff, field_values
+from pengguna.models import Role
 
 
 def audited_fields(model: type[models.Model]) -> list[str]:
@@ -180,16 +182,33 @@ class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(AccessEvent)
 class AccessEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Who received personal data, when and why: read and searched, never changed. Search an
-    exact record id to see who received that record."""
+    exact record id to see who received that record, or a client's name, agency or PKS number.
+    The data-subject report answers the same for one person, by NIK."""
 
-    list_display = ("occurred_at", "actor_label", "object_type", "record_count", "purpose")
-    list_filter = ("object_type", "occurred_at")
-    search_fields = ("=actor_label", "=request_id", "purpose")
+    list_display = (
+        "occurred_at",
+        "actor_label",
+        "client",
+        "object_type",
+        "record_count",
+        "purpose",
+    )
+    list_filter = ("client", "object_type", "occurred_at")
+    list_select_related = ("client",)
+    search_fields = (
+        "=actor_label",
+        "=request_id",
+        "purpose",
+        "client__name",
+        "client__agency",
+        "client__agreement_number",
+    )
     date_hierarchy = "occurred_at"
     fields = (
         "occurred_at",
         "actor",
         "actor_label",
+        "client",
         "endpoint",
         "purpose",
         "object_type",
@@ -210,3 +229,24 @@ class AccessEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         if term:
             found = found | queryset.filter(record_ids__contains=[term])
         return found, duplicates
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "subject_report": reads_subject_report(request.user)}
+        return super().changelist_view(request, extra)
+
+    def get_urls(self) -> list[URLPattern]:
+        from audit.views import subject_report_view
+
+        return [
+            path(
+                "laporan-subjek/",
+                self.admin_site.admin_view(subject_report_view),
+                name="audit_accessevent_subject_report",
+            ),
+            *super().get_urls(),
+        ]
+
+
+def reads_subject_report(user: Any) -> bool:
+    """The data-subject report is for the admin role alone."""
+    return bool(user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMIN)
