@@ -1,0 +1,175 @@
+"""/api/v1/graduations/export.ndjson and .csv: the same records as the list for the same filters,
+streamed; the CSV's header is the agreement's columns and its cells are formula-safe; the access
+log covers exactly the KPM streamed, one event per block of records."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import orjson
+import pytest
+from django.http import StreamingHttpResponse
+from django.test import Client
+
+from audit.models import AccessEvent
+from graduasi.agency import exports
+from graduasi.agency.records import csv_columns, record_builder
+from graduasi.agency.selectors import FeedFilters, graduation_stream
+from kpm.models import GraduationType, Kpm, KpmStatus
+from tests.conftest import World, bearer
+from tests.factories import KpmFactory
+from tests.graduasi.test_agency_api import LIST, Feed, feed_world
+
+pytestmark = pytest.mark.django_db
+
+NDJSON = f"{LIST}export.ndjson"
+CSV = f"{LIST}export.csv"
+
+
+@pytest.fixture
+def feed(world: World) -> Feed:
+    return feed_world(world)
+
+
+def download(key: str, path: str, **params: Any) -> tuple[Any, bytes]:
+    response = Client().get(path, params, **bearer(key))
+    assert response.status_code == 200, response.content
+    assert isinstance(response, StreamingHttpResponse)
+    return response, b"".join(response.streaming_content)  # type: ignore[arg-type]
+
+
+def listed(key: str, **params: Any) -> list[dict[str, Any]]:
+    response = Client().get(LIST, {**params, "page_size": 1000}, **bearer(key))
+    body = response.json()
+    assert body["next"] is None
+    return body["results"]
+
+
+def ndjson(body: bytes) -> list[dict[str, Any]]:
+    assert body.endswith(b"\n") or body == b""
+    return [orjson.loads(line) for line in body.splitlines()]
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8"))))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"wilayah": "35.71"}, {"type": "alamiah"}, {"referral_status": "diterima"}],
+)
+@pytest.mark.parametrize("client", ["national", "kota", "minimal"])
+def test_ndjson_is_the_lists_records(feed: Feed, client: str, params: dict[str, str]) -> None:
+    key = getattr(feed, client)[1]
+    response, body = download(key, NDJSON, **params)
+    assert response["Content-Type"] == "application/x-ndjson"
+    assert response["Content-Disposition"].startswith('attachment; filename="graduasi-')
+    assert response["Content-Disposition"].endswith('.ndjson"')
+    assert ndjson(body) == listed(key, **params)
+
+
+@pytest.mark.parametrize("client", ["national", "kota", "minimal"])
+def test_csv_has_the_agreements_columns_and_the_lists_values(feed: Feed, client: str) -> None:
+    api_client, key = getattr(feed, client)
+    response, body = download(key, CSV)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
+    header, *rows = csv_rows(body)
+    assert header == csv_columns(api_client.fields)
+    records = listed(key)
+    assert [r[0] for r in rows] == [r["kpm_id"] for r in records]
+    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    for record in records:
+        cells = by_id[record["kpm_id"]]
+        assert cells["graduated_on"] == record["graduated_on"]
+        assert cells["updated_at"] == record["updated_at"]
+        assert cells["desa_code"] == record["wilayah"]["desa"]["code"]
+        assert cells["kabupaten_name"] == record["wilayah"]["kabupaten"]["name"]
+        if "household" in record and "pengurus_nik" in record["household"]:
+            assert cells["pengurus_nik"] == record["household"]["pengurus_nik"]
+        if "referrals" in record:
+            expected = "|".join(f"{r['programme']}:{r['status']}" for r in record["referrals"])
+            assert cells["referrals"] == expected
+
+
+def test_csv_header_per_agreement(feed: Feed) -> None:
+    assert csv_rows(download(feed.minimal[1], CSV)[1])[0] == [
+        "kpm_id", "graduated_on", "graduation_type", "updated_at", "provinsi_code",
+        "provinsi_name", "kabupaten_code", "kabupaten_name", "kecamatan_code", "kecamatan_name",
+        "desa_code", "desa_name",
+    ]  # fmt: skip
+    assert csv_rows(download(feed.kota[1], CSV)[1])[0][-2:] == ["pengurus_name", "pengurus_nik"]
+
+
+def test_csv_cells_cannot_run_as_formulas(feed: Feed) -> None:
+    Kpm.objects.filter(pk=feed.kota_mandiri.pk).update(alamat='=HYPERLINK("http://x","klik")')
+    Kpm.objects.filter(pk=feed.kota_alamiah.pk).update(alamat="@SUM(1+1)")
+    header, *rows = csv_rows(download(feed.national[1], CSV)[1])
+    alamat = {r[0]: r[header.index("alamat")] for r in rows}
+    assert alamat["G-KOTA-1"] == """'=HYPERLINK("http://x","klik")"""
+    assert alamat["G-KOTA-2"] == "'@SUM(1+1)"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+
+
+def test_empty_export_is_a_header_and_logs_nothing(feed: Feed) -> None:
+    assert csv_rows(download(feed.kota[1], CSV, wilayah="32")[1]) == [
+        csv_columns(feed.kota[0].fields)
+    ]
+    assert download(feed.kota[1], NDJSON, wilayah="32")[1] == b""
+    assert not AccessEvent.objects.exists()
+
+
+@pytest.mark.parametrize("path", [NDJSON, CSV])
+def test_access_log_covers_exactly_the_ids_streamed(
+    feed: Feed, world: World, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small blocks, so that 25 KPM make several log events.
+    monkeypatch.setattr(exports, "BLOCK", 4)
+    monkeypatch.setattr(exports, "LOG_EVERY", 8)
+    for n in range(20):
+        KpmFactory(
+            kpm_id=f"G-EXP-{n:02d}", desa_code="35.71.01.1001", status=KpmStatus.GRADUATED,
+            graduated_on=date(2026, 5, 1), graduation_type=GraduationType.MANDIRI,
+        )  # fmt: skip
+    api_client, key = feed.kota
+    _response, body = download(key, path)
+    streamed = (
+        [r["kpm_id"] for r in ndjson(body)]
+        if path == NDJSON
+        else [r[0] for r in csv_rows(body)[1:]]
+    )
+    assert len(streamed) == 23  # 20 + 3 graduated in Kota Kediri
+    events = list(AccessEvent.objects.order_by("id"))
+    assert [e.record_count for e in events] == [8, 8, 7]
+    assert [i for e in events for i in e.record_ids] == streamed
+    for event in events:
+        assert event.client_id == api_client.pk and event.purpose == api_client.purpose
+        assert event.endpoint == path and event.object_type == "kpm"
+        assert event.detail["agreement"] == api_client.agreement_number
+
+
+def test_a_client_that_stops_reading_is_logged_for_what_it_was_handed(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "BLOCK", 2)
+    client = feed.national[0]
+    logged: list[list[str]] = []
+    body = exports.ndjson_stream(
+        graduation_stream(client, FeedFilters()), record_builder(client.fields), logged.append
+    )
+    first = next(body)
+    assert logged == []  # logged by the block of LOG_EVERY, or when the stream ends
+    body.close()  # what the server does when the client goes away
+    assert logged == [[orjson.loads(line)["kpm_id"] for line in first.splitlines()]]
+    assert len(logged[0]) == 2
+
+
+def test_odd_accept_header_still_gets_the_export(feed: Feed) -> None:
+    response = Client().get(NDJSON, HTTP_ACCEPT="application/xml", **bearer(feed.minimal[1]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson"
+    refused = Client().get(CSV, HTTP_ACCEPT="image/png", HTTP_AUTHORIZATION="Bearer x.y")
+    assert refused.status_code == 401 and refused["Content-Type"] == "application/json"
