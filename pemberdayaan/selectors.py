@@ -120,8 +120,11 @@ def risk_facts(
 
 
 def referrals_of(kpm: Kpm) -> list[Referral]:
-    """The KPM's referrals with their programme, in catalogue order; one query."""
-    return list(Referral.objects.filter(kpm=kpm).select_related("programme"))
+    """The KPM's referrals with their programme and the outcomes agencies reported on them, in
+    catalogue order; two queries."""
+    return list(
+        Referral.objects.filter(kpm=kpm).select_related("programme").prefetch_related("outcomes")
+    )
 
 
 def follow_ups_of(kpm: Kpm) -> list[FollowUp]:

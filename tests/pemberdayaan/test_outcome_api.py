@@ -341,3 +341,19 @@ def test_the_admin_lists_reported_outcomes_and_may_not_change_them(world, referr
     delete = reverse("admin:pemberdayaan_referraloutcome_delete", args=[outcome.pk])
     assert http.post(delete, {"post": "yes"}).status_code == 403
     assert ReferralOutcome.objects.get().kind == "diterima"
+
+
+def test_the_kpm_profile_shows_each_referrals_reported_outcomes(world, referrals, raw):
+    day = (TODAY - timedelta(days=2)).isoformat()
+    post(referrals["pnm-mekaar"], {"kind": "diterima", "occurred_on": day}, raw=raw, key="a")
+    sent = {"kind": "dicairkan", "occurred_on": day, "amount": 2_500_000}
+    post(referrals["pnm-mekaar"], sent, raw=raw, key="b")
+    http = Client()
+    http.force_login(world.dinsos_kota)
+    response = http.get(reverse("kpm:profile", args=[world.kpm_own.kpm_id]))
+    html = response.content.decode()
+    shown = (TODAY - timedelta(days=2)).strftime("%d-%m-%Y")
+    assert html.count('data-testid="referral-outcomes"') == 1
+    assert html.count('data-testid="referral-outcome"') == 2
+    assert f"Diterima program, {shown}</li>" in html
+    assert f"Pinjaman atau bantuan dicairkan, {shown}: Rp2.500.000</li>" in html
