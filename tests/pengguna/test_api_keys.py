@@ -4,9 +4,11 @@ of their own."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import path
 from django.utils import timezone
@@ -17,8 +19,9 @@ from rest_framework.views import APIView
 
 from config.api import agency_client
 from config.errors import DomainError
+from kpm.demo.api_client import demo_api_client
 from pengguna.api_clients import api_key_issue, api_key_revoke, api_key_rotate
-from pengguna.models import ApiKey
+from pengguna.models import ApiClient, ApiKey
 from tests.conftest import bearer, make_api_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
@@ -206,3 +209,52 @@ def test_no_table_holds_a_key_only_its_hash(client, world):
         prefix, _dot, secret = key.partition(".")
         assert prefix in stored  # the keys are there, by prefix
         assert secret not in stored and key not in stored
+
+
+# The demo agency client (make run prints its key)
+
+
+def print_demo_logins() -> str:
+    out = StringIO()
+    call_command("print_demo_logins", stdout=out)
+    return out.getvalue()
+
+
+def printed_key(output: str) -> str:
+    lines = output.splitlines()
+    return lines[
+        lines.index(next(li for li in lines if li.startswith("Klien API demo"))) + 1
+    ].strip()
+
+
+def test_the_demo_client_is_created_once_under_its_agreement(world):
+    first = demo_api_client(today=date(2026, 11, 1))
+    again = demo_api_client(today=date(2027, 3, 1))
+
+    assert again.pk == first.pk and ApiClient.objects.count() == 1
+    assert first.fields == ["nik_tersamar", "nama_pengurus", "jumlah_anggota", "rujukan"]
+    assert first.region_codes == [] and first.expires_on == date(2027, 12, 31)
+    assert list(first.programmes.values_list("code", flat=True)) == ["pnm-mekaar"]
+
+
+def test_print_demo_logins_gives_the_demo_client_a_fresh_key_with_a_curl_line(client, world):
+    demo_api_client(today=timezone.localdate())
+    earlier = printed_key(print_demo_logins())
+
+    output = print_demo_logins()
+
+    raw = printed_key(output)
+    assert raw != earlier
+    assert f'curl -H "Authorization: Bearer {raw}" http://127.0.0.1:8000/api/v1/graduations/' in (
+        output
+    )
+    assert client.get(URL, **bearer(raw)).json()["client"] == "PNM Mekaar (demo)"
+    refused(client, "key_revoked", **bearer(earlier))
+
+
+def test_print_demo_logins_prints_no_key_without_a_demo_client(world):
+    make_api_client()  # another agency's client is left alone
+
+    output = print_demo_logins()
+
+    assert "Klien API demo" not in output and ApiKey.objects.count() == 1

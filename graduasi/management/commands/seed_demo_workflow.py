@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from graduasi.demo import demo_workflow
 from graduasi.models import Proposal
+from kpm.demo.api_client import demo_api_client
 from kpm.models import Kpm
 
 
@@ -28,13 +29,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         code = options["kabupaten"]
+        if not Kpm.objects.filter(kabupaten_code=code).exists():
+            self.stdout.write(f"Belum ada KPM di {code}; jalankan seed_demo dulu.")
+            return
+        client = demo_api_client(today=timezone.localdate())  # once; the graduations' reader
         if options["if_empty"] and Proposal.objects.filter(kpm__kabupaten_code=code).exists():
             self.stdout.write(
                 "Sudah ada usulan graduasi; seed_demo_workflow tidak mengubah apa pun."
             )
-            return
-        if not Kpm.objects.filter(kabupaten_code=code).exists():
-            self.stdout.write(f"Belum ada KPM di {code}; jalankan seed_demo dulu.")
             return
         result = demo_workflow(
             kabupaten_code=code, today=timezone.localdate(), seed=options["seed"]
@@ -50,5 +52,6 @@ class Command(BaseCommand):
             f"Kegiatan lapangan: {result.visits} kunjungan, {result.groups} kelompok P2K2 dengan "
             f"{result.meetings} pertemuan, {result.at_risk} KPM graduasi berisiko kembali miskin."
         )
+        self.stdout.write(f"Klien API demo: {client.name}, PKS {client.agreement_number}.")
         for line in result.skipped[:10]:
             self.stdout.write(f"  dilewati: {line}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kpm.demo.api_client import DEMO_API_PATH, demo_api_key
 from kpm.demo.logins import DEMO_PASSWORD, DEMO_URL, DEMO_USERNAMES
 from pengguna.models import Role, User
 from wilayah.models import Kabupaten, Provinsi
@@ -38,13 +39,20 @@ def password_label(users: list[User]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Tampilkan alamat aplikasi dan akun demo yang ada (nama pengguna, peran, wilayah)."
+    help = (
+        "Tampilkan alamat aplikasi, akun demo yang ada (nama pengguna, peran, wilayah), dan "
+        "kunci baru untuk klien API demo (kunci sebelumnya dicabut)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", default=DEMO_URL, help=f"Alamat aplikasi (bawaan {DEMO_URL}).")
 
     def handle(self, *args, **options) -> None:
         self.stdout.write(f"Buka {options['url']}")
+        self._logins()
+        self._api_key(options["url"])
+
+    def _logins(self) -> None:
         order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
         users = sorted(
             User.objects.filter(username__in=DEMO_USERNAMES, is_active=True),
@@ -63,3 +71,19 @@ class Command(BaseCommand):
         for row in rows:
             line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
             self.stdout.write(line.rstrip())
+
+    def _api_key(self, url: str) -> None:
+        """A fresh key for the demo agency client (the one printed last time stops now)."""
+        issued = demo_api_key()
+        if issued is None:
+            return
+        client, raw = issued
+        base = url if url.endswith("/") else f"{url}/"
+        self.stdout.write("")
+        self.stdout.write(
+            f"Klien API demo: {client.name} ({client.agency}), PKS {client.agreement_number}. "
+            "Kunci baru (kunci sebelumnya dicabut):"
+        )
+        self.stdout.write(f"  {raw}")
+        self.stdout.write(f'  curl -H "Authorization: Bearer {raw}" {base}{DEMO_API_PATH}')
+        self.stdout.write(f"  Dokumentasi: {base}api/v1/docs/")
