@@ -16,7 +16,7 @@ from pengguna.models import ApiClient, SharedField
 
 DEMO_CLIENT = "PNM Mekaar (demo)"
 DEMO_AGENCY = "PT Permodalan Nasional Madani (PNM)"
-DEMO_AGREEMENT = "PKS-DEMO/PNM-KEMENSOS/2026"
+DEMO_AGREEMENT = "001/PKS-DEMO/PNM-KEMENSOS/2026"
 DEMO_FIELDS = (
     SharedField.NIK_MASKED,
     SharedField.PENGURUS_NAME,

@@ -52,6 +52,6 @@ class Command(BaseCommand):
             f"Kegiatan lapangan: {result.visits} kunjungan, {result.groups} kelompok P2K2 dengan "
             f"{result.meetings} pertemuan, {result.at_risk} KPM graduasi berisiko kembali miskin."
         )
-        self.stdout.write(f"Klien API demo: {client.name}, PKS {client.agreement_number}.")
+        self.stdout.write(f"Klien API demo: {client.name}, nomor PKS {client.agreement_number}.")
         for line in result.skipped[:10]:
             self.stdout.write(f"  dilewati: {line}")

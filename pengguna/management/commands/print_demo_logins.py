@@ -81,8 +81,8 @@ class Command(BaseCommand):
         base = url if url.endswith("/") else f"{url}/"
         self.stdout.write("")
         self.stdout.write(
-            f"Klien API demo: {client.name} ({client.agency}), PKS {client.agreement_number}. "
-            "Kunci baru (kunci sebelumnya dicabut):"
+            f"Klien API demo: {client.name} ({client.agency}), "
+            f"nomor PKS {client.agreement_number}. Kunci baru (kunci sebelumnya dicabut):"
         )
         self.stdout.write(f"  {raw}")
         self.stdout.write(f'  curl -H "Authorization: Bearer {raw}" {base}{DEMO_API_PATH}')
