@@ -110,11 +110,7 @@ def test_rotating_shows_a_new_key_and_gives_the_old_one_a_day(admin_client, worl
     new = ApiKey.objects.get_from_key(new_raw)
     assert new_raw != old_raw and new.expiry_date is None and not old.revoked
     assert old.expiry_date is not None
-    assert (
-        before + timedelta(hours=24)
-        <= old.expiry_date
-        <= timezone.now() + timedelta(hours=24)
-    )
+    assert before + timedelta(hours=24) <= old.expiry_date <= timezone.now() + timedelta(hours=24)
 
 
 def test_revoking_all_keys_stops_them_at_once(admin_client, client, world):
@@ -124,9 +120,7 @@ def test_revoking_all_keys_stops_them_at_once(admin_client, client, world):
     response = admin_client.post(reverse("admin:pengguna_apiclient_revoke", args=[api_client.pk]))
 
     assert response.status_code == 302
-    assert set(ApiKey.objects.filter(client=api_client).values_list("revoked", flat=True)) == {
-        True
-    }
+    assert set(ApiKey.objects.filter(client=api_client).values_list("revoked", flat=True)) == {True}
     refused = client.get("/api/v1/schema/", **bearer(raw))
     assert (refused.status_code, refused.json()["code"]) == (401, "key_revoked")
 
@@ -238,3 +232,40 @@ def test_a_non_staff_user_is_sent_to_the_login(client, world):
 
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert ApiKey.objects.count() == 1
+
+
+def test_editing_a_client_in_the_admin_is_audited(admin_client, world):
+    api_client, _ = make_api_client(fields=("nik_tersamar",))
+    url = reverse("admin:pengguna_apiclient_change", args=[api_client.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        **{name: form[name].value() for name in ("agency", "name", "agreement_number", "purpose")},
+        "fields": ["nik_tersamar", "alamat"],
+        "region_codes": "35.06",
+        "expires_on": "2030-01-31",
+        "rate_per_minute": "60",
+        "active": "on",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    api_client.refresh_from_db()
+    assert api_client.fields == ["nik_tersamar", "alamat"] and api_client.region_codes == ["35.06"]
+    event = AuditEvent.objects.filter(
+        object_type="pengguna.apiclient", object_id=str(api_client.pk), actor=world.admin
+    ).get()
+    assert event.action == "update"
+    assert event.changes["fields"] == [["nik_tersamar"], ["nik_tersamar", "alamat"]]
+    assert event.changes["rate_per_minute"] == [600, 60]
+
+
+def test_a_client_cannot_be_edited_into_both_nik_forms(admin_client, world):
+    api_client, _ = make_api_client(fields=("nik_tersamar",))
+    url = reverse("admin:pengguna_apiclient_change", args=[api_client.pk])
+
+    response = admin_client.post(url, client_form(fields=["nik", "nik_tersamar"]))
+
+    assert response.status_code == 200
+    api_client.refresh_from_db()
+    assert api_client.fields == ["nik_tersamar"]
