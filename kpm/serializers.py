@@ -14,7 +14,7 @@ from rest_framework import serializers
 from graduasi.models import AssessmentStatus, KpmAssessment
 from graduasi.reasons import reason_sentence
 from graduasi.serializers import PendampingRefSerializer
-from kpm.models import Anggota, Kpm
+from kpm.models import Anggota, ExitReason, GraduationType, Kpm
 from kpm.rules import mask_nik
 from pemberdayaan.models import Referral
 
@@ -118,6 +118,14 @@ class KpmSerializer(serializers.ModelSerializer[Kpm]):
     )
     pengurus_nik = NikField(allow_null=True, help_text="NIK pengurus.")
     member_count = serializers.IntegerField(help_text="Jumlah anggota aktif.")
+    graduation_type = serializers.ChoiceField(
+        choices=GraduationType.choices, allow_blank=True, read_only=True,
+        help_text="Jenis graduasi; kosong bila belum graduasi.",
+    )  # fmt: skip
+    exit_reason = serializers.ChoiceField(
+        choices=ExitReason.choices, allow_blank=True, read_only=True,
+        help_text="Alasan keluar bukan graduasi; kosong bila tidak keluar.",
+    )  # fmt: skip
     assessment = serializers.SerializerMethodField(help_text="Asesmen graduasi terkini.")
 
     class Meta:
