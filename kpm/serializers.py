@@ -99,7 +99,10 @@ class KpmAssessmentSerializer(serializers.ModelSerializer[KpmAssessment]):
 
     @extend_schema_field(AssessmentReasonSerializer(many=True))
     def get_reasons(self, assessment: KpmAssessment) -> Any:
-        reasons = [{"values": {}, **r} for r in self._reasons(assessment)]
+        reasons = [
+            {**r, "values": r["values"] if isinstance(r.get("values"), dict) else {}}
+            for r in self._reasons(assessment)
+        ]
         return AssessmentReasonSerializer(reasons, many=True, context=self.context).data
 
     def get_as_of(self, assessment: KpmAssessment) -> date:

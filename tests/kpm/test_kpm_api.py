@@ -383,3 +383,12 @@ def test_the_detail_costs_the_same_queries_for_1_or_12_members(world: World) -> 
     body = client.get(f"{LIST}{kpm.kpm_id}/").json()
     assert len(body["members"]) == 12 and len(body["referrals"]) == 1
     assert _queries(client, f"{LIST}{kpm.kpm_id}/") == small
+
+
+def test_a_stored_reason_the_api_does_not_understand_is_shown_not_fatal(world: World) -> None:
+    odd = [{"code": "baru", "holds": True, "status": "tinjau", "values": None}, "rusak"]
+    assess(world.kpm_own, reasons=odd, status=AssessmentStatus.TINJAU)
+    a = api(world.dinsos_kota).get(f"{LIST}KDR-OWN/").json()["assessment"]
+    assert a["statuses"] == ["tinjau"]
+    assert [(r["code"], r["values"]) for r in a["reasons"]] == [("baru", {})]
+    assert a["reasons"][0]["text"]  # the neutral sentence
