@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 GRADUATED_SHARE = 10  # one KPM in ten is graduated: 100,000 of 1,000,000
 PAGE, FULL_PAGE = 500, 1000
-REPEATS, WARM_UP, FULL_PULLS = 50, 3, 3
+REPEATS, WARM_UP, FULL_PULLS, SQL_RUNS = 50, 3, 3, 10
 SMALL_EXPORT = 10_000  # the smaller export's size, roughly: whole kabupaten are added up to it
 FEED, BASELINE = "/api/v1/graduations/", "/bench/baseline/graduations/"
 TARGET_FIRST_MS, TARGET_DEPTH_RATIO, TARGET_EXPORT_ROWS_S = 25.0, 1.2, 100_000.0
@@ -64,7 +64,9 @@ ALL_FIELDS = (
 GRADUATES_SQL = """
 DROP TABLE IF EXISTS bench_graduate;
 CREATE TABLE bench_graduate AS
-SELECT id, h, DATE '2025-01-01' + (h %% 692)::int AS graduated_on
+SELECT id, h, DATE '2025-01-01' + (h %% 692)::int AS graduated_on,
+    (DATE '2025-01-01' + (h %% 692)::int + (h %% 86400) * interval '1 second')
+        AT TIME ZONE 'Asia/Jakarta' AS graduated_at
 FROM (SELECT id, status, (id * 2654435761) %% 4294967291 AS h FROM kpm_kpm
       WHERE status IN ('aktif', 'graduasi')) k
 ORDER BY status = 'graduasi' DESC, h LIMIT %(n)s;
@@ -88,19 +90,17 @@ INSERT INTO pemberdayaan_referral
      status_changed_at, updated_at)
 SELECT g.id, p.id,
     (ARRAY['dirujuk', 'diterima', 'berjalan', 'ditolak', 'selesai'])[1 + (g.h / 7) %% 5],
-    g.graduated_on + 10, o.id, '', o.id, g.graduated_on + 10,
-    g.graduated_on + 10 + (g.h %% 86400) * interval '1 second',
-    g.graduated_on + 10 + (g.h %% 86400) * interval '1 second'
+    g.graduated_on + 10, o.id, '', o.id, g.graduated_at + interval '10 days',
+    g.graduated_at + interval '10 days', g.graduated_at + interval '10 days'
 FROM bench_graduate g CROSS JOIN officer o JOIN programme p
   ON p.n = (g.h / 10) %% p.total OR (g.h %% 10 = 0 AND p.n = (g.h / 10 + 1) %% p.total)
 WHERE g.h %% 10 < 3
 """
-# The feed's order: a graduated KPM last changed when it graduated, at some second of that
-# day, or when its referral last changed. Set explicitly, so the triggers that stamp now()
+# The feed's order: a graduated KPM last changed when it graduated (at some second of that day
+# in Jakarta), or when its referral last changed. Set explicitly, so the triggers that stamp now()
 # leave it alone, and the feed is spread over two years as a real one would be.
 STAMP_SQL = """
-UPDATE kpm_kpm k SET updated_at = coalesce(r.changed,
-    g.graduated_on + (g.h %% 86400) * interval '1 second')
+UPDATE kpm_kpm k SET updated_at = coalesce(r.changed, g.graduated_at)
 FROM bench_graduate g
 LEFT JOIN (SELECT kpm_id, max(status_changed_at) AS changed FROM pemberdayaan_referral
            GROUP BY kpm_id) r ON r.kpm_id = g.id
@@ -115,11 +115,11 @@ def graduate(count: int) -> dict[str, int]:
     counts = {}
     with connection.cursor() as cursor:
         cursor.execute(GRADUATES_SQL, {"n": count})
-        cursor.execute(GRADUATE_SQL)
+        cursor.execute(GRADUATE_SQL, {})
         counts["graduated"] = cursor.rowcount
-        cursor.execute(REFERRALS_SQL)
+        cursor.execute(REFERRALS_SQL, {})
         counts["referrals"] = cursor.rowcount
-        cursor.execute(STAMP_SQL)
+        cursor.execute(STAMP_SQL, {})
         cursor.execute("DROP TABLE bench_graduate")
         for table in ("kpm_kpm", "pemberdayaan_referral", "kpm_anggota"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
@@ -263,9 +263,13 @@ class Timing:
     median: float
     p95: float
     queries: int
+    sql: float  # median milliseconds of a request spent in its queries, as Django times them
 
     def __str__(self) -> str:
-        return f"median {self.median:,.1f} ms, p95 {self.p95:,.1f} ms, {self.queries} queries"
+        return (
+            f"median {self.median:,.1f} ms, p95 {self.p95:,.1f} ms, {self.queries} queries "
+            f"taking {self.sql:,.1f} ms"
+        )
 
 
 @dataclass(frozen=True)
@@ -302,9 +306,20 @@ class Caller:
 
 
 def measured(call: Callable[[int], object]) -> Timing:
+    """Median and p95 of REPEATS calls after WARM_UP, then the median time in SQL of SQL_RUNS
+    more (apart, as capturing the queries costs time of its own)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     for i in range(WARM_UP):
         call(i)
-    return Timing(*timings(call, repeats=REPEATS))
+    median, p95, queries = timings(call, repeats=REPEATS)
+    sql = []
+    for i in range(SQL_RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            call(i)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+    return Timing(median, p95, queries, statistics.median(sql))
 
 
 def relative(url: str) -> str:
@@ -345,16 +360,16 @@ def rss() -> int:
 
 def export(caller: Caller, url: str, *, header_lines: int, traced: bool) -> Export:
     """Stream an export to the end, counting its lines; with `traced`, under tracemalloc and
-    sampling the resident set every 1,000 chunks."""
+    sampling the resident set after every chunk (a block of rows)."""
     gc.collect()
     start_rss = peak_rss = rss()
     if traced:
         tracemalloc.start()
     lines = 0
     started = time.perf_counter()
-    for chunks, chunk in enumerate(caller.stream(url), start=1):
+    for chunk in caller.stream(url):
         lines += chunk.count(b"\n")
-        if traced and chunks % 1000 == 0:
+        if traced:
             peak_rss = max(peak_rss, rss())
     seconds = time.perf_counter() - started
     traced_peak = 0
@@ -426,7 +441,8 @@ def full_run(options: Namespace) -> Results:
     feed_first = measured(lambda _i: caller.get(first))
     feed_deep = measured(lambda _i: caller.get(deep))
     say(f"feed: first {feed_first}; page {index + 1} of {len(urls)}: {feed_deep}")
-    full_rate, full_rows, full_pages = pull_rate(caller, f"{FEED}?page_size={FULL_PAGE}", 3)
+    full_url = f"{FEED}?page_size={FULL_PAGE}"
+    full_rate, full_rows, full_pages = pull_rate(caller, full_url, FULL_PULLS)
     say(f"feed: full pull {full_rate:,.0f} rows/s ({full_rows:,} rows, {full_pages} pages)")
 
     exports = {
@@ -435,6 +451,8 @@ def full_run(options: Namespace) -> Results:
     }
     for kind, runs in exports.items():
         say(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in runs.items()))
+        sizes = (runs["rate"].rows, runs["full"].rows, runs["small"].rows)
+        assert sizes == (rows, rows, expected_small), (kind, sizes)
 
     with override_settings(ROOT_URLCONF=__name__):
         base_rows, base_urls = walk(caller, BASELINE)
@@ -479,8 +497,9 @@ def measurements(r: Results) -> list[Measurement]:
             f"p95 {r.base_first.p95:,.1f} ms, {r.base_first.queries} queries",
             target=f"p95 <= {TARGET_FIRST_MS:.0f} ms",
             note=f"p95 {r.feed_first.p95:,.1f} ms "
-            f"({verdict(r.feed_first.p95 <= TARGET_FIRST_MS)}), {r.feed_first.queries} queries; "
-            f"baseline takes {r.base_first.median / r.feed_first.median:,.1f}x as long",
+            f"({verdict(r.feed_first.p95 <= TARGET_FIRST_MS)}), {r.feed_first.queries} queries "
+            f"taking {r.feed_first.sql:,.1f} ms of it; baseline takes "
+            f"{r.base_first.median / r.feed_first.median:,.1f}x as long",
         ),
         Measurement(
             name=f"the same feed, page at 90% depth (page {int(r.feed_pages * 0.9) + 1} of "
@@ -493,7 +512,8 @@ def measurements(r: Results) -> list[Measurement]:
             target=f"<= {TARGET_DEPTH_RATIO}x the first page",
             note=f"{ratio:.2f}x the first page by median, {p95_ratio:.2f}x by p95 "
             f"({verdict(ratio <= TARGET_DEPTH_RATIO)}); p95 {r.feed_deep.p95:,.1f} ms, "
-            f"{r.feed_deep.queries} queries",
+            f"{r.feed_deep.queries} queries taking {r.feed_deep.sql:,.1f} ms; baseline's "
+            f"queries take {r.base_deep.sql:,.1f} ms against {r.base_first.sql:,.1f} ms on page 1",
         ),
         Measurement(
             name=f"full pull, pages of {FULL_PAGE}, {r.full_rows:,} rows in {r.full_pages} "
