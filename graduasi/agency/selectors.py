@@ -13,6 +13,7 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 import orjson
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -118,9 +119,14 @@ def graduation_stream(
 ) -> Iterator[GraduationRow]:
     """Every row of the filtered feed, read through a server-side cursor `chunk_size` rows at a
     time, so memory stays flat however many there are."""
-    rows = _rows(feed_filtered(client, filters), client.fields)
-    for values in rows.iterator(chunk_size=chunk_size):
-        yield _row(values)
+    queryset = _rows(feed_filtered(client, filters), client.fields)
+    sql, params = queryset.query.sql_with_params()
+    # A plain server-side cursor: the columns need no conversion, and skipping the ORM's
+    # per-row work is most of the export's speed.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield from map(_row, chunk)
 
 
 def _rows(queryset: QuerySet[Kpm], fields: Iterable[str]) -> QuerySet[Kpm, Any]:

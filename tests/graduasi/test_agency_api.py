@@ -43,7 +43,7 @@ def graduate(
 ) -> Kpm:
     """A graduated KPM with a pengurus, `children` active children plus one member who died,
     and a referral in `referral` status when given."""
-    kpm = KpmFactory(
+    kpm = KpmFactory.create(
         kpm_id=kpm_id, desa_code=desa, status=KpmStatus.GRADUATED, graduated_on=on,
         graduation_type=type, last_paid_year=on.year, last_paid_tahap=1, desil=3,
     )  # fmt: skip
@@ -60,7 +60,7 @@ def graduate(
     if referral is not None:
         assert by is not None
         Referral.objects.create(
-            kpm=kpm, programme=Programme.objects.order_by("id").first(), status=referral,
+            kpm=kpm, programme=Programme.objects.order_by("id")[0], status=referral,
             consent_on=on, consent_by=by, created_by=by,
         )  # fmt: skip
     return kpm
@@ -119,7 +119,7 @@ def feed(world: World) -> Feed:
 
 
 def get(key: str | None, path: str = LIST, **params: Any) -> Any:
-    headers = bearer(key) if key else {}
+    headers: dict[str, Any] = bearer(key) if key else {}
     return Client().get(path, params, **headers)
 
 
@@ -258,7 +258,8 @@ def test_cursor_walks_every_page_once_in_a_stable_order(feed: Feed) -> None:
     )
     for n in range(7):
         graduate(f"G-EXTRA-{n}", "35.71.01.1001", children=0)
-    key, seen, pages = feed.national[1], [], 0
+    key, pages = feed.national[1], 0
+    seen: list[str] = []
     response = get(key, page_size=2)
     while True:
         body = response.json()

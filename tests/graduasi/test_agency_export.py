@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Generator
 from datetime import date
 from typing import Any
 
@@ -34,15 +35,19 @@ def feed(world: World) -> Feed:
     return feed_world(world)
 
 
+def signed(key: str) -> dict[str, Any]:
+    return dict(bearer(key))
+
+
 def download(key: str, path: str, **params: Any) -> tuple[Any, bytes]:
-    response = Client().get(path, params, **bearer(key))
+    response = Client().get(path, params, **signed(key))
     assert response.status_code == 200, response.content
     assert isinstance(response, StreamingHttpResponse)
     return response, b"".join(response.streaming_content)  # type: ignore[arg-type]
 
 
 def listed(key: str, **params: Any) -> list[dict[str, Any]]:
-    response = Client().get(LIST, {**params, "page_size": 1000}, **bearer(key))
+    response = Client().get(LIST, {**params, "page_size": 1000}, **signed(key))
     body = response.json()
     assert body["next"] is None
     return body["results"]
@@ -160,6 +165,7 @@ def test_a_client_that_stops_reading_is_logged_for_what_it_was_handed(
     body = exports.ndjson_stream(
         graduation_stream(client, FeedFilters()), record_builder(client.fields), logged.append
     )
+    assert isinstance(body, Generator)
     first = next(body)
     assert logged == []  # logged by the block of LOG_EVERY, or when the stream ends
     body.close()  # what the server does when the client goes away
@@ -168,7 +174,7 @@ def test_a_client_that_stops_reading_is_logged_for_what_it_was_handed(
 
 
 def test_odd_accept_header_still_gets_the_export(feed: Feed) -> None:
-    response = Client().get(NDJSON, HTTP_ACCEPT="application/xml", **bearer(feed.minimal[1]))
+    response = Client().get(NDJSON, HTTP_ACCEPT="application/xml", **signed(feed.minimal[1]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-ndjson"
     refused = Client().get(CSV, HTTP_ACCEPT="image/png", HTTP_AUTHORIZATION="Bearer x.y")

@@ -61,7 +61,7 @@ def submitted_proposals(tmp_media: Any) -> tuple[list[Proposal], Any]:
     officer = make_user("dinsos_live", Role.DINSOS, KOTA_KEDIRI)
     proposals = []
     for n in range(NEW):
-        kpm = KpmFactory(kpm_id=f"NEW-{n:02d}", desa_code=DESA[0], pendamping=pendamping)
+        kpm = KpmFactory.create(kpm_id=f"NEW-{n:02d}", desa_code=DESA[0], pendamping=pendamping)
         actor = pendamping.user
         proposal = proposal_draft(kpm=kpm, actor=actor, type=GraduationType.MANDIRI)
         statement = SimpleUploadedFile("surat.pdf", PDF)

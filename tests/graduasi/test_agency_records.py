@@ -5,6 +5,7 @@ Pure: no database."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ CORE_COLUMNS = [
 CHANGED = datetime(2026, 3, 2, 1, 2, 3, 456789, tzinfo=UTC)
 
 
-def row(**changes: object) -> GraduationRow:
+def row(**changes: Any) -> GraduationRow:
     base = GraduationRow(
         id=7,
         kpm_id="KDR-0001",
