@@ -290,3 +290,36 @@ def test_every_operation_conforms_to_the_schema_for_every_role(world, live_serve
     # The run reached past the refusals: every operation answered 2xx to someone.
     answered = {label for (label, status) in statuses if 200 <= status < 300}
     assert answered == {op.label for op in operations}, sorted(statuses.items())
+
+
+def test_every_operation_documents_the_429_a_throttled_key_gets(world, live_server, settings):
+    """Keys are throttled after their permissions are checked: an officer's key and an agency
+    client's key over their rate reach every operation their role may call, and each of those
+    answers 429, which its schema must document."""
+    settings.API_STAFF_RATE_PER_MINUTE = 0  # every request of an officer's key is over
+    client, agency_key = make_api_client("Kemenko PM", fields=FULL_AGREEMENT)
+    type(client).objects.filter(pk=client.pk).update(rate_per_minute=0)
+    keys = {
+        "dinsos_key": _officer_key(world.dinsos_kota),
+        "admin_key": _officer_key(world.admin),
+        "agency_full": {"Authorization": f"Bearer {agency_key}"},
+    }
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/")
+    undocumented = []
+    throttled = set()
+    for operation in _operations(schema):
+        path = {p.name: ("KDR-OWN" if p.name == "kpm_id" else 1) for p in operation.path_parameters}
+        for name, headers in keys.items():
+            case = schema.make_case(operation=operation, path_parameters=path)
+            response = case.call(base_url=live_server.url, headers=headers)
+            if response.status_code != 429:
+                continue
+            throttled.add(operation.label)
+            assert response.headers.get("retry-after") == ["60"], operation.label
+            try:
+                case.validate_response(response, checks=CHECKS, headers=headers)
+            except BaseExceptionGroup as group:
+                problem = " / ".join(str(e).strip().splitlines()[0] for e in group.exceptions)
+                undocumented.append(f"[{name}] {operation.label} -> 429 {response.text}: {problem}")
+    assert {"GET /api/v1/kpm/", "GET /api/v1/graduations/"} <= throttled
+    assert not undocumented, "\n".join(undocumented)
