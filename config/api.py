@@ -132,6 +132,7 @@ class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     page_query_description = _("Nomor halaman, mulai dari 1.")  # type: ignore[assignment]
+    invalid_page_message = _("Halaman itu tidak ada.")  # type: ignore[assignment]
     page_size_query_description = _(  # type: ignore[assignment]
         "Baris per halaman (bawaan 50, paling banyak 200)."
     )
@@ -291,5 +292,6 @@ ERROR_RESPONSES = {
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The documented error responses for an operation, by status."""
-    return {status: ERROR_RESPONSES[status] for status in statuses}
+    """The documented error responses for an operation, by status; 429 always, since every
+    caller signed in with a key has a rate."""
+    return {status: ERROR_RESPONSES[status] for status in (*statuses, 429)}

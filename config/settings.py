@@ -203,7 +203,8 @@ SPECTACULAR_SETTINGS = {
         "memakai `code` `invalid` dengan `fields`. Kode tetap: `not_authenticated` (401), "
         "`invalid_key`, `key_revoked`, `key_expired`, `client_suspended`, `agreement_expired` "
         "(401), `forbidden`, `four_eyes`, `permission_denied` (403), `not_found` (404), "
-        "`conflict` (409), `throttled` (429), dan kode aturan lain (400)."
+        "`conflict`, `referral_closed` (409), `idempotency_key_reused` (422), `throttled` (429), "
+        "dan kode aturan lain (400), mis. `outcome_not_allowed`, `idempotency_key_required`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

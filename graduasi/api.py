@@ -104,7 +104,7 @@ def _operation(
             "Pendamping: usulan KPM dampingannya; Dinsos: kabupaten/kotanya; Kementerian: "
             "wilayah tugasnya. Urut dari yang paling lama diajukan; draf di akhir."
         ),
-        responses={200: ProposalSerializer(many=True), **error_responses(400, 401, 403)},
+        responses={200: ProposalSerializer(many=True), **error_responses(400, 401, 403, 404)},
     ),
     retrieve=extend_schema(
         operation_id="proposals_retrieve",

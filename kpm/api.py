@@ -123,7 +123,7 @@ class KpmCursorPagination(CursorPagination):
             "Dinsos: kabupaten/kotanya; Kementerian: wilayah tugasnya; admin: semua. NIK dan "
             "No KK disamarkan. Urut menurut ID KPM; halaman berikutnya lewat `next`."
         ),
-        responses={200: KpmSerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
+        responses={200: KpmSerializer(many=True), **error_responses(400, 401, 403, 404)},
     ),
     retrieve=extend_schema(
         operation_id="kpm_retrieve",
@@ -133,7 +133,7 @@ class KpmCursorPagination(CursorPagination):
             "NIK dan No KK penuh hanya untuk petugas Dinsos, seperti pada halaman profil KPM; "
             "peran lain melihatnya disamarkan. Di luar wilayah Anda: 404."
         ),
-        responses={200: KpmDetailSerializer, **error_responses(400, 401, 403, 404, 429)},
+        responses={200: KpmDetailSerializer, **error_responses(400, 401, 403, 404)},
     ),
 )
 class KpmViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -123,7 +123,6 @@ RESPONSES = {
             "rujukan yang berbeda (`idempotency_key_reused`)."
         ),
     ),
-    **error_responses(429),
 }
 
 

@@ -156,7 +156,7 @@ def _export_schema(media_type: str, summary: str, body: str) -> Any:
         request=None,
         responses={
             (200, media_type): OpenApiResponse(OpenApiTypes.STR, description=body),
-            **error_responses(400, 401, 403, 429),
+            **error_responses(400, 401, 403),
         },
     )
 
@@ -177,7 +177,7 @@ class GraduationListView(AgencyFeedView):
         ),
         parameters=[*FILTERS, *PAGING],
         request=None,
-        responses={200: GraduationPageSerializer, **error_responses(400, 401, 403, 429)},
+        responses={200: GraduationPageSerializer, **error_responses(400, 401, 403)},
     )
     def get(self, request: Request) -> HttpResponse:
         client = self.client()
@@ -210,7 +210,7 @@ class GraduationDetailView(AgencyFeedView):
         ),
         parameters=[KPM_ID],
         request=None,
-        responses={200: GraduationRecordSerializer, **error_responses(401, 403, 404, 429)},
+        responses={200: GraduationRecordSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request: Request, kpm_id: str) -> HttpResponse:
         client = self.client()
