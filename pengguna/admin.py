@@ -378,7 +378,7 @@ class ApiClientAdmin(AdminRoleOnlyMixin, AuditedAdminMixin, admin.ModelAdmin):
                 title=_("Hentikan akses klien"),
                 explanation=_(
                     "Semua permintaan klien ini ditolak (client_suspended) sampai kotak "
-                    "\u201caktif\u201d dicentang lagi. Kuncinya tidak dicabut."
+                    "'aktif' dicentang lagi. Kuncinya tidak dicabut."
                 ),
                 button=_("Hentikan akses"),
             )
