@@ -1,7 +1,9 @@
 """Reads of the agencies' feed: graduated KPM in an API client's regions, filtered as it asks, in
-the feed's order (updated_at, id). A page, one KPM, or the whole feed for an export is read in one
-SQL statement as plain `GraduationRow`s, never as model instances; a part the client's agreement
-does not share is not even read."""
+the feed's order (updated_at, id). They read `GraduationFeed`, the table the database keeps with
+each graduated KPM's shareable facts, so a page is one index range and an export one ordered scan,
+with no per-row lookups in the case tables. A page, one KPM, or the whole feed is read in one SQL
+statement as plain `GraduationRow`s, never as model instances; a part the client's agreement does
+not share is not even read."""
 
 from __future__ import annotations
 
@@ -14,40 +16,17 @@ from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection
-from django.db.models import (
-    CharField,
-    Count,
-    Exists,
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    TextField,
-    Value,
-)
-from django.db.models.expressions import Combinable, RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, IntegerField, Q, QuerySet, TextField, Value
+from django.db.models.expressions import Combinable
 
 from graduasi.agency.pagination import Position
 from graduasi.agency.records import GraduationRow, Referral
-from kpm.models import Anggota, Kpm, KpmStatus, MemberStatus
-from pemberdayaan.models import Referral as ReferralModel
+from graduasi.models import GraduationFeed
 from pengguna.models import ApiClient, SharedField
-from pengguna.scoping import region_q
 
-FEED_ORDER = ("updated_at", "id")
+FEED_ORDER = ("updated_at", "kpm_id")
 EXPORT_CHUNK = 2_000
-
-# The KPM's referrals as JSON text, one [id, programme code, agency, status, changed at] each.
-REFERRALS_SQL = """
-SELECT coalesce(json_agg(json_build_array(r.id, p.code, p.agency, r.status, r.status_changed_at)
-                         ORDER BY r.id), '[]')::text
-FROM pemberdayaan_referral r JOIN pemberdayaan_programme p ON p.id = r.programme_id
-WHERE r.kpm_id = kpm_kpm.id
-"""
+REGION_FIELD = {2: "provinsi_code", 5: "kabupaten_code", 8: "kecamatan_code", 13: "desa_code"}
 
 
 @dataclass(frozen=True)
@@ -67,19 +46,24 @@ class FeedPage(NamedTuple):
     more: bool  # whether rows follow the last one
 
 
-def graduated_for(client: ApiClient) -> QuerySet[Kpm]:
+def region_in(code: str) -> Q:
+    """Feed rows inside a region code of any level."""
+    return Q(**{REGION_FIELD[len(code)]: code})
+
+
+def graduated_for(client: ApiClient) -> QuerySet[GraduationFeed]:
     """Graduated KPM inside the client's regions (every region when it names none)."""
-    queryset = Kpm.objects.filter(status=KpmStatus.GRADUATED)
+    queryset = GraduationFeed.objects.all()
     if client.region_codes:
-        queryset = queryset.filter(reduce(operator.or_, map(region_q, client.region_codes)))
+        queryset = queryset.filter(reduce(operator.or_, map(region_in, client.region_codes)))
     return queryset
 
 
-def feed_filtered(client: ApiClient, filters: FeedFilters) -> QuerySet[Kpm]:
+def feed_filtered(client: ApiClient, filters: FeedFilters) -> QuerySet[GraduationFeed]:
     """The client's graduated KPM narrowed by `filters`, in the feed's order."""
     queryset = graduated_for(client)
     if filters.wilayah:
-        queryset = queryset.filter(region_q(filters.wilayah))
+        queryset = queryset.filter(region_in(filters.wilayah))
     if filters.graduated_from:
         queryset = queryset.filter(graduated_on__gte=filters.graduated_from)
     if filters.graduated_to:
@@ -87,8 +71,7 @@ def feed_filtered(client: ApiClient, filters: FeedFilters) -> QuerySet[Kpm]:
     if filters.type:
         queryset = queryset.filter(graduation_type=filters.type)
     if filters.referral_status:
-        referred = ReferralModel.objects.filter(kpm=OuterRef("pk"), status=filters.referral_status)
-        queryset = queryset.filter(Exists(referred))
+        queryset = queryset.filter(referral_statuses__contains=[filters.referral_status])
     if filters.updated_since:
         queryset = queryset.filter(updated_at__gte=filters.updated_since)
     return queryset.order_by(*FEED_ORDER)
@@ -102,7 +85,7 @@ def graduation_page(
     if after is not None:
         queryset = queryset.filter(
             Q(updated_at__gte=after.updated_at),  # the index range; the next line breaks ties
-            Q(updated_at__gt=after.updated_at) | Q(id__gt=after.id),
+            Q(updated_at__gt=after.updated_at) | Q(kpm_id__gt=after.id),
         )
     rows = [_row(values) for values in _rows(queryset, client.fields)[: size + 1]]
     return FeedPage(rows[:size], more=len(rows) > size)
@@ -110,7 +93,7 @@ def graduation_page(
 
 def graduation_one(client: ApiClient, kpm_id: str) -> GraduationRow | None:
     """One graduated KPM in the client's regions; None when it is not, or does not exist."""
-    values = _rows(graduated_for(client).filter(kpm_id=kpm_id), client.fields).first()
+    values = _rows(graduated_for(client).filter(kpm_code=kpm_id), client.fields).first()
     return None if values is None else _row(values)
 
 
@@ -129,43 +112,34 @@ def graduation_stream(
             yield from map(_row, chunk)
 
 
-def _rows(queryset: QuerySet[Kpm], fields: Iterable[str]) -> QuerySet[Kpm, Any]:
-    allowed = frozenset(fields)
-    return queryset.annotate(
-        pengurus=FilteredRelation("anggota", condition=Q(anggota__is_pengurus=True))
-    ).values_list(
-        "id",
+def _rows(queryset: QuerySet[GraduationFeed], fields: Iterable[str]) -> QuerySet[Any, Any]:
+    return queryset.values_list(
         "kpm_id",
+        "kpm_code",
         "graduated_on",
         "graduation_type",
         "updated_at",
-        "desa_id",
-        "desa__name",
-        "desa__kecamatan__name",
-        "desa__kecamatan__kabupaten__name",
-        "desa__kecamatan__kabupaten__provinsi__name",
-        *_shared_columns(allowed),
+        "desa_code",
+        "desa_name",
+        "kecamatan_name",
+        "kabupaten_name",
+        "provinsi_name",
+        *_shared_columns(frozenset(fields)),
     )
 
 
 def _shared_columns(allowed: frozenset[str]) -> list[Combinable | str]:
     """The columns behind the agreement's optional parts; a part not shared reads a constant."""
     nik = allowed & {SharedField.NIK, SharedField.NIK_MASKED}
-    members = Anggota.objects.filter(kpm=OuterRef("pk"), status=MemberStatus.ACTIVE)
-    count = members.order_by().values("kpm").annotate(n=Count("*")).values("n")
     return [
         "alamat" if SharedField.ADDRESS in allowed else Value("", CharField()),
-        Coalesce(Subquery(count), 0)
-        if SharedField.MEMBER_COUNT in allowed
-        else Value(0, IntegerField()),
-        F("pengurus__nama") if SharedField.PENGURUS_NAME in allowed else Value(None, CharField()),
-        F("pengurus__nik") if nik else Value(None, CharField()),
+        "member_count" if SharedField.MEMBER_COUNT in allowed else Value(0, IntegerField()),
+        "pengurus_name" if SharedField.PENGURUS_NAME in allowed else Value(None, CharField()),
+        "pengurus_nik" if nik else Value(None, CharField()),
         "desil" if SharedField.DESIL in allowed else Value(None, IntegerField()),
         "last_paid_year" if SharedField.LAST_TAHAP in allowed else Value(None, IntegerField()),
         "last_paid_tahap" if SharedField.LAST_TAHAP in allowed else Value(None, IntegerField()),
-        RawSQL(REFERRALS_SQL, (), output_field=TextField())  # noqa: S611 (constant, no input)
-        if SharedField.REFERRALS in allowed
-        else Value("[]", TextField()),
+        "referrals" if SharedField.REFERRALS in allowed else Value("[]", TextField()),
     ]
 
 

@@ -10,6 +10,7 @@ from graduasi.models.assessment import (
     RegionSummary,
     TargetProgress,
 )
+from graduasi.models.feed import GraduationFeed
 from graduasi.models.pipeline import PipelineBatch, PipelineRun, RunStatus, RunTrigger
 from graduasi.models.policy import PolicyVersion
 from graduasi.models.proposal import (
@@ -28,6 +29,7 @@ __all__ = [
     "PENDING_STATUSES",
     "PROGRESS_BUCKETS",
     "AssessmentStatus",
+    "GraduationFeed",
     "GraduationType",
     "KpmAssessment",
     "PipelineBatch",

@@ -1,0 +1,44 @@
+"""The agencies' feed as a table: one row per graduated KPM holding everything any agreement may
+share, kept by the database in the same transaction as the change (triggers in migration 0012).
+Pages and exports read it in order without joining the case tables row by row."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class GraduationFeed(models.Model):
+    """A graduated KPM as agencies may receive it; which parts they do is their agreement's."""
+
+    kpm = models.OneToOneField(
+        "kpm.Kpm", on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+    )
+    kpm_code = models.CharField(max_length=32)  # the public KPM ID
+    updated_at = models.DateTimeField()  # kpm.updated_at: the feed's order
+    graduated_on = models.DateField(null=True)
+    graduation_type = models.CharField(max_length=10)
+    desa_code = models.CharField(max_length=13)
+    kecamatan_code = models.CharField(max_length=8)
+    kabupaten_code = models.CharField(max_length=5)
+    provinsi_code = models.CharField(max_length=2)
+    desa_name = models.CharField(max_length=255)
+    kecamatan_name = models.CharField(max_length=255)
+    kabupaten_name = models.CharField(max_length=255)
+    provinsi_name = models.CharField(max_length=255)
+    alamat = models.CharField(max_length=255)
+    member_count = models.IntegerField()
+    pengurus_name = models.CharField(max_length=255, null=True)  # noqa: DJ001 (none: NULL)
+    pengurus_nik = models.CharField(max_length=16, null=True)  # noqa: DJ001
+    desil = models.SmallIntegerField(null=True)
+    last_paid_year = models.SmallIntegerField(null=True)
+    last_paid_tahap = models.SmallIntegerField(null=True)
+    # JSON text: [[id, programme code, agency, status, status changed at], ...] by referral id.
+    referrals = models.TextField()
+    referral_statuses = ArrayField(models.CharField(max_length=10))
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at", "kpm"], name="graduation_feed_order")]
+
+    def __str__(self) -> str:
+        return self.kpm_code
