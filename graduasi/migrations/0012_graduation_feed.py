@@ -68,7 +68,7 @@ COLUMNS = """kpm_id, kpm_code, updated_at, graduated_on, graduation_type, desa_c
 
 # The feed rows of these KPM made again from the case tables: written only where they differ,
 # removed for a KPM no longer graduated.
-REFRESH_SQL = f"""
+REFRESH_SQL = f"""  # noqa: S608 (a constant column list, no input)
 CREATE FUNCTION graduation_feed_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
 DELETE FROM graduasi_graduationfeed f
 WHERE f.kpm_id = ANY(ids)
@@ -114,6 +114,15 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION graduation_feed_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM graduasi_graduationfeed WHERE kpm_id IN (SELECT id FROM old_kpm);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER kpm_delete_feeds AFTER DELETE ON kpm_kpm
+REFERENCING OLD TABLE AS old_kpm FOR EACH STATEMENT
+EXECUTE FUNCTION graduation_feed_after_delete();
 CREATE TRIGGER kpm_insert_feeds AFTER INSERT ON kpm_kpm
 REFERENCING NEW TABLE AS new_kpm FOR EACH STATEMENT
 EXECUTE FUNCTION graduation_feed_after_insert();
@@ -144,6 +153,8 @@ SELECT graduation_feed_refresh(ARRAY(SELECT id FROM kpm_kpm WHERE status = 'grad
 UNDO_SQL = """
 DROP TRIGGER IF EXISTS kpm_insert_feeds ON kpm_kpm;
 DROP TRIGGER IF EXISTS kpm_update_feeds ON kpm_kpm;
+DROP TRIGGER IF EXISTS kpm_delete_feeds ON kpm_kpm;
+DROP FUNCTION IF EXISTS graduation_feed_after_delete();
 DROP FUNCTION IF EXISTS graduation_feed_after_insert();
 DROP FUNCTION IF EXISTS graduation_feed_after_update();
 CREATE OR REPLACE FUNCTION kpm_touch_graduated() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -148,3 +148,11 @@ def test_an_unchanged_refresh_writes_nothing(world, two):
         Kpm.objects.filter(pk__in=[k.pk for k in two]).update(at_risk=Q(at_risk=False))
         cursor.execute("SELECT xmin::text FROM graduasi_graduationfeed ORDER BY kpm_id")
         assert cursor.fetchall() == before
+
+
+def test_deleting_a_graduated_kpm_removes_its_row(world, two):
+    first, _second = two
+    Anggota.objects.filter(kpm=first).delete()
+    Kpm.objects.filter(pk=first.pk).delete()
+    assert first.pk not in feed()
+    assert feed() == expected()
