@@ -25,12 +25,13 @@ def expected() -> dict[int, tuple]:
     graduated = Kpm.objects.filter(status=KpmStatus.GRADUATED).select_related(
         "desa__kecamatan__kabupaten__provinsi"
     )
-    counts = dict(
-        Anggota.objects.filter(status=MemberStatus.ACTIVE)
-        .values_list("kpm")
+    counts: dict[int, int] = {
+        kpm: n
+        for kpm, n in Anggota.objects.filter(status=MemberStatus.ACTIVE)
+        .values("kpm")
         .annotate(n=Count("*"))
         .values_list("kpm", "n")
-    )
+    }
     pengurus = {a.kpm_id: (a.nama, a.nik) for a in Anggota.objects.filter(is_pengurus=True)}
     referrals: dict[int, list] = {}
     for r in Referral.objects.select_related("programme").order_by("id"):
@@ -106,7 +107,7 @@ def test_member_changes_refresh_the_row(world, two):
 
 def test_referral_changes_refresh_the_row(world, two):
     first, second = two
-    programme = Programme.objects.order_by("id").first()
+    programme = Programme.objects.order_by("id")[0]
     referral = Referral.objects.create(
         kpm=first, programme=programme, consent_on=date(2026, 6, 1),
         consent_by=world.pendamping_kota.user, created_by=world.pendamping_kota.user,
