@@ -68,7 +68,7 @@ COLUMNS = """kpm_id, kpm_code, updated_at, graduated_on, graduation_type, desa_c
 
 # The feed rows of these KPM made again from the case tables: written only where they differ,
 # removed for a KPM no longer graduated.
-REFRESH_SQL = f"""  # noqa: S608 (a constant column list, no input)
+REFRESH_SQL = f"""
 CREATE FUNCTION graduation_feed_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
 DELETE FROM graduasi_graduationfeed f
 WHERE f.kpm_id = ANY(ids)
@@ -148,7 +148,7 @@ BEGIN
 END $$;
 
 SELECT graduation_feed_refresh(ARRAY(SELECT id FROM kpm_kpm WHERE status = 'graduasi'));
-"""
+"""  # noqa: S608 (a constant column list, no input)
 
 UNDO_SQL = """
 DROP TRIGGER IF EXISTS kpm_insert_feeds ON kpm_kpm;

@@ -26,7 +26,7 @@ def expected() -> dict[int, tuple]:
         "desa__kecamatan__kabupaten__provinsi"
     )
     counts: dict[int, int] = {
-        kpm: n
+        int(kpm): n
         for kpm, n in Anggota.objects.filter(status=MemberStatus.ACTIVE)
         .values("kpm")
         .annotate(n=Count("*"))
