@@ -21,10 +21,9 @@ from pemberdayaan.models import Programme, Referral
 from pengguna.api_clients import api_key_issue, api_key_revoke
 from pengguna.models import User
 from tests.conftest import World, bearer, make_api_client
+from tests.graduasi.test_proposal_api import LIST, PDF, is_error
 
 S = ProposalStatus
-LIST = "/api/v1/proposals/"
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +47,6 @@ def officer_key(user: User) -> str:
 
 def url(proposal: Proposal, action: str) -> str:
     return f"{LIST}{proposal.pk}/{action}/"
-
-
-def is_error(response: Any, status: int, code: str) -> bool:
-    body = response.json()
-    assert response.status_code == status, body
-    assert body["code"] == code, body
-    assert set(body) <= {"code", "detail", "fields"}
-    return True
 
 
 def submitted(kpm: Kpm, **draft: Any) -> Proposal:
