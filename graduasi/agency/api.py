@@ -6,6 +6,7 @@ record served is logged as an access event (UU PDP No. 27/2022)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -191,7 +192,7 @@ class GraduationListView(AgencyFeedView):
         cursor = None
         if page.more:
             last = page.rows[-1]
-            cursor = cursor_encode(Position(last.updated_at, last.id))
+            cursor = cursor_encode(Position(datetime.fromisoformat(last.updated_at), last.id))
         next_url = (
             replace_query_param(request.build_absolute_uri(), "cursor", cursor) if cursor else None
         )

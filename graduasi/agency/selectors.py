@@ -15,9 +15,10 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, IntegerField, Q, QuerySet, TextField, Value
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Combinable, RawSQL
+from django.db.models.functions import Cast
 
 from graduasi.agency.pagination import Position
 from graduasi.agency.records import GraduationRow, Referral
@@ -101,24 +102,30 @@ def graduation_stream(
     client: ApiClient, filters: FeedFilters, *, chunk_size: int = EXPORT_CHUNK
 ) -> Iterator[GraduationRow]:
     """Every row of the filtered feed, read through a server-side cursor `chunk_size` rows at a
-    time, so memory stays flat however many there are."""
+    time, so memory stays flat however many there are, from one snapshot of the feed."""
     queryset = _rows(feed_filtered(client, filters), client.fields)
     sql, params = queryset.query.sql_with_params()
-    # A plain server-side cursor: the columns need no conversion, and skipping the ORM's
-    # per-row work is most of the export's speed.
-    with connection.chunked_cursor() as cursor:
+    # Inside a transaction the cursor streams as it is read; in autocommit it would be a WITH
+    # HOLD cursor, which PostgreSQL computes whole before the first row. A plain cursor, not the
+    # ORM's: the columns need no conversion, and skipping its per-row work is much of the speed.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(chunk_size):
-            yield from map(_row, chunk)
+        try:
+            while chunk := cursor.fetchmany(chunk_size):
+                yield from map(_row, chunk)
+        except GeneratorExit:
+            # A reader that stops half-way: leave normally, so that the access events written
+            # while streaming are committed, not rolled back.
+            return
 
 
 def _rows(queryset: QuerySet[GraduationFeed], fields: Iterable[str]) -> QuerySet[Any, Any]:
     return queryset.values_list(
         "kpm_id",
         "kpm_code",
-        "graduated_on",
+        Cast("graduated_on", TextField()),
         "graduation_type",
-        "updated_at",
+        RawSQL('iso_utc("graduasi_graduationfeed"."updated_at")', ()),
         "desa_code",
         "desa_name",
         "kecamatan_name",
@@ -144,8 +151,6 @@ def _shared_columns(allowed: frozenset[str]) -> list[Combinable | str]:
 
 
 def _row(values: Sequence[Any]) -> GraduationRow:
-    referrals = [
-        Referral(pk, programme, agency, status, datetime.fromisoformat(changed))
-        for pk, programme, agency, status, changed in orjson.loads(values[-1])
-    ]
+    text = values[-1]
+    referrals = [] if text == "[]" else [Referral._make(item) for item in orjson.loads(text)]
     return GraduationRow._make((*values[:-1], referrals))

@@ -69,6 +69,15 @@ COLUMNS = """kpm_id, kpm_code, updated_at, graduated_on, graduation_type, desa_c
 # The feed rows of these KPM made again from the case tables: written only where they differ,
 # removed for a KPM no longer graduated.
 REFRESH_SQL = f"""
+-- A moment as ISO 8601 text in UTC, written as Python's isoformat() writes it (no fraction when
+-- the microseconds are zero), so the feed's JSON reads the same whichever side wrote it.
+CREATE FUNCTION iso_utc(moment timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+SELECT to_char(moment AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+       || CASE WHEN mod(extract(microseconds FROM moment)::bigint, 1000000) = 0 THEN ''
+               ELSE to_char(moment AT TIME ZONE 'UTC', '.US') END
+       || '+00:00'
+$$;
+
 CREATE FUNCTION graduation_feed_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
 DELETE FROM graduasi_graduationfeed f
 WHERE f.kpm_id = ANY(ids)
@@ -88,8 +97,8 @@ JOIN wilayah_kabupaten kb ON kb.code = kc.kabupaten_id
 JOIN wilayah_provinsi p ON p.code = kb.provinsi_id
 LEFT JOIN kpm_anggota pg ON pg.kpm_id = k.id AND pg.is_pengurus
 LEFT JOIN LATERAL (
-    SELECT json_agg(json_build_array(r.id, pr.code, pr.agency, r.status, r.status_changed_at)
-                    ORDER BY r.id)::text AS items,
+    SELECT json_agg(json_build_array(r.id, pr.code, pr.agency, r.status,
+                                     iso_utc(r.status_changed_at)) ORDER BY r.id)::text AS items,
            array_agg(DISTINCT r.status ORDER BY r.status) AS statuses
     FROM pemberdayaan_referral r JOIN pemberdayaan_programme pr ON pr.id = r.programme_id
     WHERE r.kpm_id = k.id
@@ -165,6 +174,7 @@ BEGIN
     RETURN NULL;
 END $$;
 DROP FUNCTION IF EXISTS graduation_feed_refresh(bigint[]);
+DROP FUNCTION IF EXISTS iso_utc(timestamptz);
 """
 
 Migration.dependencies += [

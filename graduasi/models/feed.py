@@ -33,7 +33,8 @@ class GraduationFeed(models.Model):
     desil = models.SmallIntegerField(null=True)
     last_paid_year = models.SmallIntegerField(null=True)
     last_paid_tahap = models.SmallIntegerField(null=True)
-    # JSON text: [[id, programme code, agency, status, status changed at], ...] by referral id.
+    # JSON text: [[id, programme code, agency, status, status changed at (ISO text, UTC)], ...]
+    # by referral id.
     referrals = models.TextField()
     referral_statuses = ArrayField(models.CharField(max_length=10))
 

@@ -4,7 +4,6 @@ Pure: no database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -34,14 +33,14 @@ CORE_COLUMNS = [
     "desa_code",
     "desa_name",
 ]
-CHANGED = datetime(2026, 3, 2, 1, 2, 3, 456789, tzinfo=UTC)
+CHANGED = "2026-03-02T01:02:03.456789+00:00"  # as the database writes it (iso_utc)
 
 
 def row(**changes: Any) -> GraduationRow:
     base = GraduationRow(
         id=7,
         kpm_id="KDR-0001",
-        graduated_on=date(2026, 3, 1),
+        graduated_on="2026-03-01",
         graduation_type="mandiri",
         updated_at=CHANGED,
         desa_code="35.71.01.1001",

@@ -4,7 +4,7 @@ what the case tables say, and the KPM's updated_at; a KPM that stops being gradu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import orjson
 import pytest
@@ -157,3 +157,20 @@ def test_deleting_a_graduated_kpm_removes_its_row(world, two):
     Kpm.objects.filter(pk=first.pk).delete()
     assert first.pk not in feed()
     assert feed() == expected()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC),
+        datetime(2026, 11, 24, 1, 2, 3, 500000, tzinfo=UTC),
+        datetime(2026, 1, 5, 23, 59, 59, 1, tzinfo=UTC),
+        datetime(2026, 6, 1, 7, 0, 0, 123456, tzinfo=timezone(timedelta(hours=7))),
+    ],
+)
+def test_the_database_writes_a_moment_as_python_isoformat_writes_it_in_utc(moment):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT iso_utc(%s)", [moment])
+        assert cursor.fetchone()[0] == moment.astimezone(UTC).isoformat()
