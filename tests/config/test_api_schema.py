@@ -123,3 +123,25 @@ def test_no_proposal_field_is_a_nik(schema):
 
     assert not [name for name in proposal if "nik" in name.lower()]
     assert {"kpm_id", "status", "decided_by", "economic_assessment"} <= set(proposal)
+
+
+@pytest.mark.django_db
+def test_the_interactive_docs_are_served_from_the_project_with_no_outside_request(client):
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    addresses = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert addresses, html
+    assert not [a for a in addresses if a.startswith(("http:", "https:", "//"))]
+    # The Swagger UI files it names are the project's own static files.
+    static = [a.split("?")[0].removeprefix("/static/") for a in addresses if "/static/" in a]
+    assert any("swagger-ui" in name for name in static)
+    assert all(finders.find(name) for name in static)
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert "/api/v1/schema/" in script.content.decode()
+    assert not re.search(r"https?://", script.content.decode())
