@@ -86,23 +86,28 @@ WHERE f.kpm_id = ANY(ids)
 INSERT INTO graduasi_graduationfeed AS f ({COLUMNS})
 SELECT k.id, k.kpm_id, k.updated_at, k.graduated_on, k.graduation_type, k.desa_id,
        k.kecamatan_code, k.kabupaten_code, k.provinsi_code, d.name, kc.name, kb.name, p.name,
-       k.alamat,
-       (SELECT count(*) FROM kpm_anggota a WHERE a.kpm_id = k.id AND a.status = 'aktif'),
-       pg.nama, pg.nik, k.desil, k.last_paid_year, k.last_paid_tahap,
-       coalesce(r.items, '[]'), coalesce(r.statuses, '{{}}')
+       k.alamat, coalesce(m.n, 0), pg.nama, pg.nik, k.desil, k.last_paid_year,
+       k.last_paid_tahap, coalesce(r.items, '[]'), coalesce(r.statuses, '{{}}')
 FROM kpm_kpm k
 JOIN wilayah_desa d ON d.code = k.desa_id
 JOIN wilayah_kecamatan kc ON kc.code = d.kecamatan_id
 JOIN wilayah_kabupaten kb ON kb.code = kc.kabupaten_id
 JOIN wilayah_provinsi p ON p.code = kb.provinsi_id
 LEFT JOIN kpm_anggota pg ON pg.kpm_id = k.id AND pg.is_pengurus
-LEFT JOIN LATERAL (
-    SELECT json_agg(json_build_array(r.id, pr.code, pr.agency, r.status,
+-- Grouped once for all `ids`, not counted per KPM: during a bulk load without indexes a
+-- per-KPM count would read the whole member table once per KPM.
+LEFT JOIN (
+    SELECT a.kpm_id, count(*) AS n FROM kpm_anggota a
+    WHERE a.kpm_id = ANY(ids) AND a.status = 'aktif' GROUP BY a.kpm_id
+) m ON m.kpm_id = k.id
+LEFT JOIN (
+    SELECT r.kpm_id,
+           json_agg(json_build_array(r.id, pr.code, pr.agency, r.status,
                                      iso_utc(r.status_changed_at)) ORDER BY r.id)::text AS items,
            array_agg(DISTINCT r.status ORDER BY r.status) AS statuses
     FROM pemberdayaan_referral r JOIN pemberdayaan_programme pr ON pr.id = r.programme_id
-    WHERE r.kpm_id = k.id
-) r ON true
+    WHERE r.kpm_id = ANY(ids) GROUP BY r.kpm_id
+) r ON r.kpm_id = k.id
 WHERE k.id = ANY(ids) AND k.status = 'graduasi'
 ON CONFLICT (kpm_id) DO UPDATE SET ({COLUMNS}) = ROW(EXCLUDED.*)
 WHERE (f.*) IS DISTINCT FROM (EXCLUDED.*);
