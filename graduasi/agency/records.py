@@ -5,6 +5,7 @@ parts its `SharedField`s allow. A part not allowed is absent, never null or empt
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from kpm.rules import mask_nik
@@ -175,27 +176,54 @@ def csv_safe(value: str) -> str:
 def csv_row_builder(fields: Iterable[str]) -> Callable[[GraduationRow], list[Cell]]:
     """The function that turns a row into the CSV cells, in `csv_columns(fields)` order, of
     what an agreement allowing `fields` receives: the same values as `record_builder`,
-    flattened, each text cell formula-safe."""
-    build = record_builder(fields)
-    columns = csv_columns(fields)
+    flattened, each text cell formula-safe. Each cell is read straight from the row (the
+    export's speed); the tests hold it equal to `record_builder`'s record."""
+    allowed = frozenset(fields)
+    getters = dict(CSV_GETTERS)
+    if SharedField.NIK not in allowed:
+        getters["pengurus_nik"] = _masked_nik
+    cells = [getters[column] for column in csv_columns(fields)]
 
     def row_cells(row: GraduationRow) -> list[Cell]:
-        flat = _flat(build(row))
-        return [_cell(flat.get(column)) for column in columns]
+        return [_cell(cell(row)) for cell in cells]
 
     return row_cells
 
 
-def _flat(record: Record) -> dict[str, Any]:
-    flat = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
-    for level, region in record["wilayah"].items():
-        flat[f"{level}_code"], flat[f"{level}_name"] = region["code"], region["name"]
-    flat.update(record.get("household", {}))
-    if (paid := record.get("last_tahap_paid")) is not None:
-        flat["last_paid_year"], flat["last_paid_tahap"] = paid["year"], paid["tahap"]
-    if "referrals" in record:
-        flat["referrals"] = "|".join(f"{r['programme']}:{r['status']}" for r in record["referrals"])
-    return flat
+def _masked_nik(row: GraduationRow) -> str | None:
+    return row.pengurus_nik and mask_nik(row.pengurus_nik)
+
+
+def _paid_tahap(row: GraduationRow) -> int | None:
+    return row.last_paid_tahap if row.last_paid_year is not None else None
+
+
+def _referral_cell(row: GraduationRow) -> str:
+    return "|".join(f"{r.programme}:{r.status}" for r in row.referrals)
+
+
+CSV_GETTERS: dict[str, Callable[[GraduationRow], Any]] = {
+    "kpm_id": attrgetter("kpm_id"),
+    "graduated_on": attrgetter("graduated_on"),
+    "graduation_type": lambda row: row.graduation_type or None,
+    "updated_at": attrgetter("updated_at"),
+    "provinsi_code": lambda row: row.desa_code[:2],
+    "provinsi_name": attrgetter("provinsi_name"),
+    "kabupaten_code": lambda row: row.desa_code[:5],
+    "kabupaten_name": attrgetter("kabupaten_name"),
+    "kecamatan_code": lambda row: row.desa_code[:8],
+    "kecamatan_name": attrgetter("kecamatan_name"),
+    "desa_code": attrgetter("desa_code"),
+    "desa_name": attrgetter("desa_name"),
+    "alamat": attrgetter("alamat"),
+    "member_count": attrgetter("member_count"),
+    "pengurus_name": attrgetter("pengurus_name"),
+    "pengurus_nik": attrgetter("pengurus_nik"),
+    "desil": attrgetter("desil"),
+    "last_paid_year": attrgetter("last_paid_year"),
+    "last_paid_tahap": _paid_tahap,
+    "referrals": _referral_cell,
+}
 
 
 def _cell(value: Any) -> Cell:

@@ -212,3 +212,38 @@ def test_csv_cells_are_formula_safe(value: str, safe: str) -> None:
     assert csv_safe(value) == safe
     cells = csv_row_builder((F.ADDRESS,))(row(alamat=value))
     assert cells[-1] == safe
+
+
+def _flattened(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as flat CSV columns, written the plain way: the oracle for the CSV cells."""
+    flat = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+    for level, region in record["wilayah"].items():
+        flat[f"{level}_code"], flat[f"{level}_name"] = region["code"], region["name"]
+    flat.update(record.get("household", {}))
+    if (paid := record.get("last_tahap_paid")) is not None:
+        flat["last_paid_year"], flat["last_paid_tahap"] = paid["year"], paid["tahap"]
+    if "referrals" in record:
+        flat["referrals"] = "|".join(f"{r['programme']}:{r['status']}" for r in record["referrals"])
+    return flat
+
+
+@pytest.mark.parametrize("fields", [(), tuple(F), tuple(f for f in F if f != F.NIK)])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"last_paid_year": None, "last_paid_tahap": 3, "referrals": []},
+        {"pengurus_nik": None, "pengurus_name": None, "graduation_type": ""},
+        {"alamat": "=SUM(A1)", "pengurus_name": "@Ibu"},
+    ],
+)
+def test_csv_cells_are_the_record_flattened(fields, changes) -> None:
+    if F.NIK in fields and F.NIK_MASKED in fields:
+        fields = tuple(f for f in fields if f != F.NIK_MASKED)
+    the_row = row(**changes)
+    flat = _flattened(record_builder(fields)(the_row))
+    expected = [
+        v if v is None or isinstance(v, int) else csv_safe(str(v))
+        for v in (flat.get(column) for column in csv_columns(fields))
+    ]
+    assert csv_row_builder(fields)(the_row) == expected
