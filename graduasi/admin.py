@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from graduasi.models import (
+    GraduationFeed,
     KpmAssessment,
     PipelineBatch,
     PipelineRun,
@@ -218,6 +219,26 @@ class KpmAssessmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("kpm__kpm_id",)
     raw_id_fields = ("kpm", "run")
+
+
+@admin.register(GraduationFeed)
+class GraduationFeedAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """What the database keeps for the agencies' feed, to check what a client would receive;
+    the NIK is left out of these pages."""
+
+    list_display = (
+        "kpm_code",
+        "graduated_on",
+        "graduation_type",
+        "kabupaten_name",
+        "member_count",
+        "referral_statuses",
+        "updated_at",
+    )
+    list_filter = ("graduation_type", "provinsi_name")
+    search_fields = ("kpm_code",)
+    exclude = ("pengurus_nik",)
+    raw_id_fields = ("kpm",)
 
 
 @admin.register(TargetProgress)

@@ -5,6 +5,7 @@ numbers only to whom the HTML profile shows them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
@@ -92,14 +93,23 @@ class KpmApiFilter(django_filters.FilterSet):
     )
     desil = IntegerFilter(min_value=1, max_value=10, help_text="Desil DTSEN (1-10).")
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
+        method="filter_updated_since",
         help_text="Hanya KPM yang berubah sejak waktu ini (ISO 8601, dengan zona waktu).",
     )
 
     class Meta:
         model = Kpm
         fields = ["wilayah", "status", "assessment_status", "pendamping", "desil", "updated_since"]
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Kpm], name: str, value: datetime
+    ) -> QuerySet[Kpm]:
+        """In UTC: PostgreSQL takes offsets up to 15:59 only, ISO 8601 allows more."""
+        try:
+            moment = value.astimezone(UTC)
+        except OverflowError:  # beyond year 1 or 9999 once in UTC
+            return queryset if value.year < 5000 else queryset.none()
+        return queryset.filter(updated_at__gte=moment)
 
     def filter_wilayah(self, queryset: QuerySet[Kpm], name: str, value: str) -> QuerySet[Kpm]:
         return queryset.filter(region_q(value)) if value else queryset

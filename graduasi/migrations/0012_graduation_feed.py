@@ -53,6 +53,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "data graduasi untuk lembaga",
+                "verbose_name_plural": "data graduasi untuk lembaga",
                 "indexes": [
                     models.Index(fields=["updated_at", "kpm"], name="graduation_feed_order")
                 ],

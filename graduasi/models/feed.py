@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class GraduationFeed(models.Model):
@@ -39,6 +40,8 @@ class GraduationFeed(models.Model):
     referral_statuses = ArrayField(models.CharField(max_length=10))
 
     class Meta:
+        verbose_name = _("data graduasi untuk lembaga")
+        verbose_name_plural = _("data graduasi untuk lembaga")
         indexes = [models.Index(fields=["updated_at", "kpm"], name="graduation_feed_order")]
 
     def __str__(self) -> str:

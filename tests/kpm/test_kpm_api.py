@@ -392,3 +392,20 @@ def test_a_stored_reason_the_api_does_not_understand_is_shown_not_fatal(world: W
     assert a["statuses"] == ["tinjau"]
     assert [(r["code"], r["values"]) for r in a["reasons"]] == [("baru", {})]
     assert a["reasons"][0]["text"]  # the neutral sentence
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        # An offset PostgreSQL does not take (it stops at 15:59): read in UTC.
+        ("0310-03-07T04:19:21+20:01", {"KDR-OWN", "KDR-GRAD"}),
+        # Before year 1 once in UTC: everything changed since then.
+        ("0001-01-01T00:00:00+10:00", {"KDR-OWN", "KDR-GRAD"}),
+        # After year 9999 once in UTC: nothing yet.
+        ("9999-12-31T23:00:00-10:00", set()),
+    ],
+)
+def test_updated_since_takes_any_offset_iso_8601_allows(world: World, since, expected) -> None:
+    response = api(world.dinsos_kota).get(LIST, {"updated_since": since})
+    assert response.status_code == 200, response.content
+    assert ids(response) >= expected if expected else ids(response) == set()
