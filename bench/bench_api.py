@@ -480,6 +480,9 @@ def full_run(options: Namespace) -> Results:
     caller, small_caller = Caller(raw), Caller(small_raw)
     say(f"smaller agreement: {', '.join(regions)} ({expected_small:,} graduated)")
 
+    # As config/wsgi.py does once a server process has loaded the project.
+    gc.collect()
+    gc.freeze()
     first = f"{FEED}?page_size={PAGE}"
     rows, urls = walk(caller, first)
     assert rows == counts["graduated"], (rows, counts)
