@@ -24,15 +24,10 @@ from rest_framework.views import APIView
 
 from audit.services import access_record
 from config.api import IsAgencyClient, agency_client, error_responses
-from graduasi.agency.exports import csv_stream, ndjson_lines_stream
+from graduasi.agency.exports import csv_stream, ndjson_stream
 from graduasi.agency.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Position, cursor_encode
 from graduasi.agency.records import record_builder
-from graduasi.agency.selectors import (
-    graduation_lines,
-    graduation_one,
-    graduation_page,
-    graduation_stream,
-)
+from graduasi.agency.selectors import graduation_one, graduation_page, graduation_stream
 from graduasi.agency.serializers import (
     REGION_CODE,
     FeedPageQuerySerializer,
@@ -238,8 +233,8 @@ class GraduationExportNdjsonView(AgencyFeedView):
         client = self.client()
         query = FeedQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        lines = graduation_lines(client, query.filters())
-        body = ndjson_lines_stream(lines, self.served(client))
+        rows = graduation_stream(client, query.filters())
+        body = ndjson_stream(rows, record_builder(client.fields), self.served(client))
         return _download(body, "application/x-ndjson", "ndjson")
 
 

@@ -10,22 +10,25 @@ import io
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from itertools import islice
-from typing import TypeVar
 
-from graduasi.agency.records import GraduationRow, Line, csv_columns, csv_row_builder
+import orjson
+
+from graduasi.agency.records import GraduationRow, Record, csv_columns, csv_row_builder
 
 BLOCK = 500  # rows per piece of the response body
 LOG_EVERY = 10_000  # records per access event
 
 LogServed = Callable[[list[str]], None]
-R = TypeVar("R", GraduationRow, Line)
 
 
-def ndjson_lines_stream(lines: Iterable[Line], log: LogServed) -> Iterator[bytes]:
-    """One JSON record per line, each already written by the database."""
-    with closing(_logged_blocks(lines, log)) as blocks:
+def ndjson_stream(
+    rows: Iterable[GraduationRow], build: Callable[[GraduationRow], Record], log: LogServed
+) -> Iterator[bytes]:
+    """One JSON record per line, each built by the agreement's `build`."""
+    dumps = orjson.dumps
+    with closing(_logged_blocks(rows, log)) as blocks:
         for block in blocks:
-            yield "".join([line.json + "\n" for line in block]).encode()
+            yield b"".join([dumps(build(row)) + b"\n" for row in block])
 
 
 def csv_stream(rows: Iterable[GraduationRow], fields: list[str], log: LogServed) -> Iterator[bytes]:
@@ -48,7 +51,7 @@ def _drain(buffer: io.StringIO) -> bytes:
     return text.encode()
 
 
-def _logged_blocks(rows: Iterable[R], log: LogServed) -> Generator[list[R]]:
+def _logged_blocks(rows: Iterable[GraduationRow], log: LogServed) -> Generator[list[GraduationRow]]:
     """Blocks of rows; a block's KPM IDs are noted before it is handed out, and logged by every
     `LOG_EVERY` and at the end, also when the client stops reading half-way."""
     source = iter(rows)

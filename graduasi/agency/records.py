@@ -46,13 +46,6 @@ class GraduationRow(NamedTuple):
     referrals: Sequence[Referral]
 
 
-class Line(NamedTuple):
-    """One record of the NDJSON export as the database wrote it."""
-
-    kpm_id: str
-    json: str
-
-
 Record = dict[str, Any]
 HOUSEHOLD_FIELDS = frozenset(
     {
@@ -237,61 +230,3 @@ def _cell(value: Any) -> Cell:
     if value is None or isinstance(value, int):
         return value
     return csv_safe(str(value))
-
-
-# The same record, written by PostgreSQL over a `graduasi_graduationfeed` row, for the NDJSON
-# export: the database builds each line while Python only passes it on. The export tests hold
-# its lines equal to `record_builder`'s records for each agreement.
-MASKED_NIK_SQL = (
-    "CASE WHEN pengurus_nik IS NULL THEN NULL WHEN length(pengurus_nik) = 16 "
-    "THEN left(pengurus_nik, 4) || '********' || substr(pengurus_nik, 13) "
-    "ELSE repeat('*', length(pengurus_nik)) END"
-)
-REGIONS_SQL = (
-    "json_build_object("
-    "'provinsi', json_build_object('code', provinsi_code, 'name', provinsi_name), "
-    "'kabupaten', json_build_object('code', kabupaten_code, 'name', kabupaten_name), "
-    "'kecamatan', json_build_object('code', kecamatan_code, 'name', kecamatan_name), "
-    "'desa', json_build_object('code', desa_code, 'name', desa_name))"
-)
-REFERRALS_SQL = (
-    "(SELECT coalesce(json_agg(json_build_object('id', e->0, 'programme', e->1, 'agency', e->2, "
-    "'status', e->3, 'status_changed_at', e->4) ORDER BY n), '[]') "
-    "FROM json_array_elements(referrals::json) WITH ORDINALITY AS r(e, n))"
-)
-
-
-def record_sql(fields: Iterable[str]) -> str:
-    """The SQL expression, over a feed row, of what an agreement allowing `fields` receives, as
-    JSON text: the same keys and values as `record_builder`."""
-    allowed = frozenset(fields)
-    parts = [
-        "'kpm_id', kpm_code",
-        "'graduated_on', graduated_on",
-        "'graduation_type', nullif(graduation_type, '')",
-        "'updated_at', iso_utc(updated_at)",
-        f"'wilayah', {REGIONS_SQL}",
-    ]
-    if SharedField.ADDRESS in allowed:
-        parts.append("'alamat', alamat")
-    household = []
-    if SharedField.MEMBER_COUNT in allowed:
-        household.append("'member_count', member_count")
-    if SharedField.PENGURUS_NAME in allowed:
-        household.append("'pengurus_name', pengurus_name")
-    if SharedField.NIK in allowed:
-        household.append("'pengurus_nik', pengurus_nik")
-    elif SharedField.NIK_MASKED in allowed:
-        household.append(f"'pengurus_nik', {MASKED_NIK_SQL}")
-    if household:
-        parts.append(f"'household', json_build_object({', '.join(household)})")
-    if SharedField.DESIL in allowed:
-        parts.append("'desil', desil")
-    if SharedField.LAST_TAHAP in allowed:
-        parts.append(
-            "'last_tahap_paid', CASE WHEN last_paid_year IS NULL THEN NULL ELSE "
-            "json_build_object('year', last_paid_year, 'tahap', last_paid_tahap) END"
-        )
-    if SharedField.REFERRALS in allowed:
-        parts.append(f"'referrals', {REFERRALS_SQL}")
-    return f"json_build_object({', '.join(parts)})::text"

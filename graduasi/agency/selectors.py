@@ -21,7 +21,7 @@ from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Cast
 
 from graduasi.agency.pagination import Position
-from graduasi.agency.records import GraduationRow, Line, Referral, record_sql
+from graduasi.agency.records import GraduationRow, Referral
 from graduasi.models import GraduationFeed
 from pengguna.models import ApiClient, SharedField
 
@@ -117,23 +117,6 @@ def graduation_stream(
             # A reader that stops half-way: leave normally, so that the access events written
             # while streaming are committed, not rolled back.
             return
-
-
-def graduation_lines(
-    client: ApiClient, filters: FeedFilters, *, chunk_size: int = EXPORT_CHUNK
-) -> Iterator[Line]:
-    """Every record of the filtered feed as a line of JSON that PostgreSQL writes (the NDJSON
-    export), with its KPM ID for the access log; streamed like `graduation_stream`."""
-    expression = RawSQL(record_sql(client.fields), ())  # noqa: S611 (built from constants)
-    queryset = feed_filtered(client, filters).values_list("kpm_code", expression)
-    sql, params = queryset.query.sql_with_params()
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        try:
-            while chunk := cursor.fetchmany(chunk_size):
-                yield from map(Line._make, chunk)
-        except GeneratorExit:
-            return  # as in graduation_stream: what was logged meanwhile is committed
 
 
 def _rows(queryset: QuerySet[GraduationFeed], fields: Iterable[str]) -> QuerySet[Any, Any]:

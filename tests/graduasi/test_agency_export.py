@@ -17,8 +17,8 @@ from django.test import Client
 
 from audit.models import AccessEvent
 from graduasi.agency import exports
-from graduasi.agency.records import csv_columns
-from graduasi.agency.selectors import FeedFilters, graduation_lines
+from graduasi.agency.records import csv_columns, record_builder
+from graduasi.agency.selectors import FeedFilters, graduation_stream
 from kpm.models import GraduationType, Kpm, KpmStatus
 from tests.conftest import World, bearer
 from tests.factories import KpmFactory
@@ -162,7 +162,9 @@ def test_a_client_that_stops_reading_is_logged_for_what_it_was_handed(
     monkeypatch.setattr(exports, "BLOCK", 2)
     client = feed.national[0]
     logged: list[list[str]] = []
-    body = exports.ndjson_lines_stream(graduation_lines(client, FeedFilters()), logged.append)
+    body = exports.ndjson_stream(
+        graduation_stream(client, FeedFilters()), record_builder(client.fields), logged.append
+    )
     assert isinstance(body, Generator)
     first = next(body)
     assert logged == []  # logged by the block of LOG_EVERY, or when the stream ends
