@@ -5,7 +5,7 @@ record served is logged as an access event (UU PDP No. 27/2022)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from audit.services import access_record
 from config.api import IsAgencyClient, agency_client, error_responses
 from graduasi.agency.exports import csv_stream, ndjson_stream
 from graduasi.agency.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Position, cursor_encode
-from graduasi.agency.records import record_builder
+from graduasi.agency.records import GraduationRow, record_builder
 from graduasi.agency.selectors import graduation_one, graduation_page, graduation_stream
 from graduasi.agency.serializers import (
     REGION_CODE,
@@ -223,22 +223,29 @@ class GraduationDetailView(AgencyFeedView):
         return json_response(record_builder(client.fields)(row))
 
 
-class GraduationExportNdjsonView(AgencyFeedView):
+class GraduationExportView(AgencyFeedView):
+    """What both exports share: the client, and its filtered feed as a stream of rows."""
+
+    def exported_rows(self) -> tuple[ApiClient, Iterator[GraduationRow]]:
+        client = self.client()
+        query = FeedQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return client, graduation_stream(client, query.filters())
+
+
+class GraduationExportNdjsonView(GraduationExportView):
     @_export_schema(
         "application/x-ndjson",
         "Ekspor KPM graduasi sebagai NDJSON",
         "Satu catatan JSON per baris, bentuknya sama dengan catatan di daftar.",
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        client = self.client()
-        query = FeedQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = graduation_stream(client, query.filters())
+        client, rows = self.exported_rows()
         body = ndjson_stream(rows, record_builder(client.fields), self.served(client))
         return _download(body, "application/x-ndjson", "ndjson")
 
 
-class GraduationExportCsvView(AgencyFeedView):
+class GraduationExportCsvView(GraduationExportView):
     @_export_schema(
         "text/csv",
         "Ekspor KPM graduasi sebagai CSV",
@@ -246,10 +253,7 @@ class GraduationExportCsvView(AgencyFeedView):
         "ditulis `program:status` dipisah `|`).",
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        client = self.client()
-        query = FeedQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = graduation_stream(client, query.filters())
+        client, rows = self.exported_rows()
         body = csv_stream(rows, list(client.fields), self.served(client))
         return _download(body, "text/csv; charset=utf-8", "csv")
 
