@@ -5,7 +5,7 @@ record served is logged as an access event (UU PDP No. 27/2022)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,14 @@ from audit.services import access_record
 from config.api import IsAgencyClient, agency_client, error_responses
 from graduasi.agency.exports import csv_stream, ndjson_stream
 from graduasi.agency.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Position, cursor_encode
-from graduasi.agency.records import GraduationRow, record_builder
-from graduasi.agency.selectors import graduation_one, graduation_page, graduation_stream
+from graduasi.agency.records import record_builder
+from graduasi.agency.selectors import (
+    FeedFilters,
+    graduation_csv_stream,
+    graduation_one,
+    graduation_page,
+    graduation_stream,
+)
 from graduasi.agency.serializers import (
     REGION_CODE,
     FeedPageQuerySerializer,
@@ -224,13 +230,13 @@ class GraduationDetailView(AgencyFeedView):
 
 
 class GraduationExportView(AgencyFeedView):
-    """What both exports share: the client, and its filtered feed as a stream of rows."""
+    """What both exports share: the client and the filters it asked for."""
 
-    def exported_rows(self) -> tuple[ApiClient, Iterator[GraduationRow]]:
+    def client_and_filters(self) -> tuple[ApiClient, FeedFilters]:
         client = self.client()
         query = FeedQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return client, graduation_stream(client, query.filters())
+        return client, query.filters()
 
 
 class GraduationExportNdjsonView(GraduationExportView):
@@ -240,7 +246,8 @@ class GraduationExportNdjsonView(GraduationExportView):
         "Satu catatan JSON per baris, bentuknya sama dengan catatan di daftar.",
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        client, rows = self.exported_rows()
+        client, filters = self.client_and_filters()
+        rows = graduation_stream(client, filters)
         body = ndjson_stream(rows, record_builder(client.fields), self.served(client))
         return _download(body, "application/x-ndjson", "ndjson")
 
@@ -253,7 +260,8 @@ class GraduationExportCsvView(GraduationExportView):
         "ditulis `program:status` dipisah `|`).",
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        client, rows = self.exported_rows()
+        client, filters = self.client_and_filters()
+        rows = graduation_csv_stream(client, filters)
         body = csv_stream(rows, list(client.fields), self.served(client))
         return _download(body, "text/csv; charset=utf-8", "csv")
 

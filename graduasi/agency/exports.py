@@ -1,68 +1,64 @@
 """The streamed bulk export of the agencies' feed, as NDJSON (one record per line) or CSV. Rows come
-from a server-side cursor and leave in small blocks, so memory stays flat however long the feed;
-every `LOG_EVERY` records served are logged as one access event, and whatever was handed out before
-a client hangs up is logged too."""
+from a server-side cursor in chunks and leave in blocks, so memory stays flat however long the
+feed; every `LOG_EVERY` records served are logged as one access event, and whatever was handed out
+before a client hangs up is logged too."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
-from itertools import islice
+from operator import itemgetter
+from typing import Any
 
 import orjson
 
-from graduasi.agency.records import GraduationRow, Record, csv_columns, csv_row_builder
+from graduasi.agency.records import KPM_ID, Record, csv_columns
 
-BLOCK = 500  # rows per piece of the response body
 LOG_EVERY = 10_000  # records per access event
 
 LogServed = Callable[[list[str]], None]
+Chunk = Sequence[Sequence[Any]]
 
 
 def ndjson_stream(
-    rows: Iterable[GraduationRow], build: Callable[[GraduationRow], Record], log: LogServed
+    chunks: Iterable[Chunk], build: Callable[[Sequence[Any]], Record], log: LogServed
 ) -> Iterator[bytes]:
-    """One JSON record per line, each built by the agreement's `build`."""
-    dumps = orjson.dumps
-    with closing(_logged_blocks(rows, log)) as blocks:
+    """One JSON record per line, each built by the agreement's `build` from a row in
+    `GraduationRow`'s order."""
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    with closing(_logged(chunks, KPM_ID, log)) as blocks:
         for block in blocks:
-            yield b"".join([dumps(build(row)) + b"\n" for row in block])
+            yield b"".join([dumps(build(row), option=newline) for row in block])
 
 
-def csv_stream(rows: Iterable[GraduationRow], fields: list[str], log: LogServed) -> Iterator[bytes]:
-    """A header of the agreement's columns, then one formula-safe row per record, in UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(csv_columns(fields))
-    cells = csv_row_builder(fields)
-    yield _drain(buffer)
-    with closing(_logged_blocks(rows, log)) as blocks:
+def csv_stream(chunks: Iterable[Chunk], fields: list[str], log: LogServed) -> Iterator[bytes]:
+    """A header of the agreement's columns, then one line per record, in UTF-8. Each row arrives
+    as (KPM ID, its CSV line), the line already written, quoted and formula-safe."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(csv_columns(fields))
+    yield header.getvalue().encode()
+    line = itemgetter(1)
+    with closing(_logged(chunks, 0, log)) as blocks:
         for block in blocks:
-            writer.writerows([cells(row) for row in block])
-            yield _drain(buffer)
+            yield "".join(map(line, block)).encode()
 
 
-def _drain(buffer: io.StringIO) -> bytes:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text.encode()
-
-
-def _logged_blocks(rows: Iterable[GraduationRow], log: LogServed) -> Generator[list[GraduationRow]]:
-    """Blocks of rows; a block's KPM IDs are noted before it is handed out, and logged by every
-    `LOG_EVERY` and at the end, also when the client stops reading half-way."""
-    source = iter(rows)
+def _logged(chunks: Iterable[Chunk], id_at: int, log: LogServed) -> Generator[Chunk]:
+    """The chunks as they come; a chunk's KPM IDs (at `id_at` in each row) are noted before it is
+    handed out, and logged by every `LOG_EVERY` and at the end, also when the client stops
+    reading half-way."""
+    source = iter(chunks)
     pending: list[str] = []
+    ids = itemgetter(id_at)
     try:
-        while block := list(islice(source, BLOCK)):
-            pending.extend(row.kpm_id for row in block)
-            yield block
+        for chunk in source:
+            pending.extend(map(ids, chunk))
+            yield chunk
             if len(pending) >= LOG_EVERY:
                 log(pending[:LOG_EVERY])
-                pending = pending[LOG_EVERY:]
+                del pending[:LOG_EVERY]
     finally:
         if isinstance(source, Generator):
             source.close()  # the server-side cursor, when a client stops reading half-way

@@ -2,26 +2,26 @@
 the feed's order (updated_at, id). They read `GraduationFeed`, the table the database keeps with
 each graduated KPM's shareable facts, so a page is one index range and an export one ordered scan,
 with no per-row lookups in the case tables. A page, one KPM, or the whole feed is read in one SQL
-statement as plain `GraduationRow`s, never as model instances; a part the client's agreement does
-not share is not even read."""
+statement as `GraduationRow`s (the exports: plain tuples in the same order, or CSV lines PostgreSQL
+writes), never as model instances; a part the client's agreement does not share is not even read."""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from typing import Any, NamedTuple
 
-import orjson
 from django.db import connection, transaction
 from django.db.models import CharField, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Cast
 
 from graduasi.agency.pagination import Position
-from graduasi.agency.records import GraduationRow, Referral
+from graduasi.agency.records import GraduationRow, csv_columns
 from graduasi.models import GraduationFeed
 from pengguna.models import ApiClient, SharedField
 
@@ -88,31 +88,52 @@ def graduation_page(
             Q(updated_at__gte=after.updated_at),  # the index range; the next line breaks ties
             Q(updated_at__gt=after.updated_at) | Q(kpm_id__gt=after.id),
         )
-    rows = [_row(values) for values in _rows(queryset, client.fields)[: size + 1]]
+    rows = list(map(GraduationRow._make, _rows(queryset, client.fields)[: size + 1]))
     return FeedPage(rows[:size], more=len(rows) > size)
 
 
 def graduation_one(client: ApiClient, kpm_id: str) -> GraduationRow | None:
     """One graduated KPM in the client's regions; None when it is not, or does not exist."""
     values = _rows(graduated_for(client).filter(kpm_code=kpm_id), client.fields).first()
-    return None if values is None else _row(values)
+    return None if values is None else GraduationRow._make(values)
 
 
-def graduation_stream(
-    client: ApiClient, filters: FeedFilters, *, chunk_size: int = EXPORT_CHUNK
-) -> Iterator[GraduationRow]:
-    """Every row of the filtered feed, read through a server-side cursor `chunk_size` rows at a
-    time, so memory stays flat however many there are, from one snapshot of the feed."""
-    queryset = _rows(feed_filtered(client, filters), client.fields)
+def graduation_stream(client: ApiClient, filters: FeedFilters) -> Iterator[list[tuple[Any, ...]]]:
+    """Every row of the filtered feed as plain tuples in `GraduationRow`'s order, in chunks."""
+    return _chunks(_rows(feed_filtered(client, filters), client.fields))
+
+
+def graduation_csv_stream(
+    client: ApiClient, filters: FeedFilters
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Every row of the filtered feed as (KPM ID, CSV line), in chunks: PostgreSQL writes each
+    line of the agreement's columns, quoted and formula-safe, so Python only passes it on."""
+    line = _csv_line(frozenset(client.fields))
+    return _chunks(feed_filtered(client, filters).values_list("kpm_code", line))
+
+
+def _chunks(queryset: QuerySet[Any, Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """The query's rows read through a server-side cursor `EXPORT_CHUNK` at a time, so memory
+    stays flat however many there are, from one snapshot of the feed."""
+    chunk_size = EXPORT_CHUNK
     sql, params = queryset.query.sql_with_params()
     # Inside a transaction the cursor streams as it is read; in autocommit it would be a WITH
     # HOLD cursor, which PostgreSQL computes whole before the first row. A plain cursor, not the
     # ORM's: the columns need no conversion, and skipping its per-row work is much of the speed.
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    with (
+        transaction.atomic(),
+        connection.chunked_cursor() as cursor,
+        ThreadPoolExecutor(1, thread_name_prefix="feed-fetch") as ahead,
+    ):
         cursor.execute(sql, params)
+        # The next chunk is fetched while the caller works on this one: PostgreSQL and the wire
+        # run while Python builds (the driver lets go of the interpreter while it waits).
+        raw = cursor.cursor  # psycopg2's own: Django's wrapper is bound to this thread
+        following = ahead.submit(raw.fetchmany, chunk_size)
         try:
-            while chunk := cursor.fetchmany(chunk_size):
-                yield from map(_row, chunk)
+            while chunk := following.result():
+                following = ahead.submit(raw.fetchmany, chunk_size)
+                yield chunk
         except GeneratorExit:
             # A reader that stops half-way: leave normally, so that the access events written
             # while streaming are committed, not rolled back.
@@ -125,7 +146,7 @@ def _rows(queryset: QuerySet[GraduationFeed], fields: Iterable[str]) -> QuerySet
         "kpm_code",
         Cast("graduated_on", TextField()),
         "graduation_type",
-        RawSQL('iso_utc("graduasi_graduationfeed"."updated_at")', ()),
+        "updated_at_text",
         "desa_code",
         "desa_name",
         "kecamatan_name",
@@ -150,7 +171,49 @@ def _shared_columns(allowed: frozenset[str]) -> list[Combinable | str]:
     ]
 
 
-def _row(values: Sequence[Any]) -> GraduationRow:
-    text = values[-1]
-    referrals = [] if text == "[]" else [Referral._make(item) for item in orjson.loads(text)]
-    return GraduationRow._make((*values[:-1], referrals))
+# The CSV export's fields as SQL over a feed row, each the value `record_builder` gives flattened
+# (the export tests hold them equal): text through csv_text (migration 0013), quoted and
+# formula-safe; numbers, dates and region codes (digits and dots, the desa's key in the region
+# table) as they are, NULL as an empty field. Region codes are cut from the desa code, as the
+# records do.
+CSV_FIELDS: dict[str, str] = {
+    "kpm_id": "csv_text(kpm_code)",
+    "graduated_on": "coalesce(graduated_on::text, '')",
+    "graduation_type": "csv_text(nullif(graduation_type, ''))",
+    "updated_at": "updated_at_text",
+    "provinsi_code": "left(desa_code, 2)",
+    "provinsi_name": "csv_text(provinsi_name)",
+    "kabupaten_code": "left(desa_code, 5)",
+    "kabupaten_name": "csv_text(kabupaten_name)",
+    "kecamatan_code": "left(desa_code, 8)",
+    "kecamatan_name": "csv_text(kecamatan_name)",
+    "desa_code": "desa_code",
+    "desa_name": "csv_text(desa_name)",
+    "alamat": "csv_text(alamat)",
+    "member_count": "coalesce(member_count::text, '')",
+    "pengurus_name": "csv_text(pengurus_name)",
+    "pengurus_nik": "csv_text(pengurus_nik)",
+    "desil": "coalesce(desil::text, '')",
+    "last_paid_year": "coalesce(last_paid_year::text, '')",
+    "last_paid_tahap": (
+        "CASE WHEN last_paid_year IS NULL THEN '' ELSE coalesce(last_paid_tahap::text, '') END"
+    ),
+    "referrals": "csv_text(referral_pairs)",
+}
+# kpm.rules.mask_nik: of a 16-digit NIK, the first four and last four digits shown.
+MASKED_NIK_FIELD = (
+    "csv_text(CASE WHEN length(pengurus_nik) = 16"
+    " THEN left(pengurus_nik, 4) || '********' || right(pengurus_nik, 4)"
+    " ELSE repeat('*', length(pengurus_nik)) END)"
+)
+
+
+def _csv_line(allowed: frozenset[str]) -> RawSQL:
+    """One CSV line (CRLF-terminated) of the agreement's columns, written by PostgreSQL."""
+    masked = SharedField.NIK not in allowed
+    fields = [
+        MASKED_NIK_FIELD if column == "pengurus_nik" and masked else CSV_FIELDS[column]
+        for column in csv_columns(allowed)
+    ]
+    line = " || ',' || ".join(fields) + " || E'\\r\\n'"
+    return RawSQL(line, ())  # noqa: S611 (this module's constants, no input)

@@ -68,29 +68,13 @@ COLUMNS = """kpm_id, kpm_code, updated_at, graduated_on, graduation_type, desa_c
     provinsi_name, alamat, member_count, pengurus_name, pengurus_nik, desil, last_paid_year,
     last_paid_tahap, referrals, referral_statuses"""
 
-# The feed rows of these KPM made again from the case tables: written only where they differ,
-# removed for a KPM no longer graduated.
-REFRESH_SQL = f"""
--- A moment as ISO 8601 text in UTC, written as Python's isoformat() writes it (no fraction when
--- the microseconds are zero), so the feed's JSON reads the same whichever side wrote it.
-CREATE FUNCTION iso_utc(moment timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
-SELECT to_char(moment AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-       || CASE WHEN mod(extract(microseconds FROM moment)::bigint, 1000000) = 0 THEN ''
-               ELSE to_char(moment AT TIME ZONE 'UTC', '.US') END
-       || '+00:00'
-$$;
-
-CREATE FUNCTION graduation_feed_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
-DELETE FROM graduasi_graduationfeed f
-WHERE f.kpm_id = ANY(ids)
-  AND NOT EXISTS (SELECT 1 FROM kpm_kpm k WHERE k.id = f.kpm_id AND k.status = 'graduasi');
-
-INSERT INTO graduasi_graduationfeed AS f ({COLUMNS})
-SELECT k.id, k.kpm_id, k.updated_at, k.graduated_on, k.graduation_type, k.desa_id,
+# What a KPM's feed row is made of (later migrations build on these).
+SELECTED = """k.id, k.kpm_id, k.updated_at, k.graduated_on, k.graduation_type, k.desa_id,
        k.kecamatan_code, k.kabupaten_code, k.provinsi_code, d.name, kc.name, kb.name, p.name,
        k.alamat, coalesce(m.n, 0), pg.nama, pg.nik, k.desil, k.last_paid_year,
-       k.last_paid_tahap, coalesce(r.items, '[]'), coalesce(r.statuses, '{{}}')
-FROM kpm_kpm k
+       k.last_paid_tahap, coalesce(r.items, '[]'), coalesce(r.statuses, '{}')"""
+
+FROM_WHERE = """FROM kpm_kpm k
 JOIN wilayah_desa d ON d.code = k.desa_id
 JOIN wilayah_kecamatan kc ON kc.code = d.kecamatan_id
 JOIN wilayah_kabupaten kb ON kb.code = kc.kabupaten_id
@@ -110,7 +94,28 @@ LEFT JOIN (
     FROM pemberdayaan_referral r JOIN pemberdayaan_programme pr ON pr.id = r.programme_id
     WHERE r.kpm_id = ANY(ids) GROUP BY r.kpm_id
 ) r ON r.kpm_id = k.id
-WHERE k.id = ANY(ids) AND k.status = 'graduasi'
+WHERE k.id = ANY(ids) AND k.status = 'graduasi'"""
+
+# The feed rows of these KPM made again from the case tables: written only where they differ,
+# removed for a KPM no longer graduated.
+REFRESH_SQL = f"""
+-- A moment as ISO 8601 text in UTC, written as Python's isoformat() writes it (no fraction when
+-- the microseconds are zero), so the feed's JSON reads the same whichever side wrote it.
+CREATE FUNCTION iso_utc(moment timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+SELECT to_char(moment AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+       || CASE WHEN mod(extract(microseconds FROM moment)::bigint, 1000000) = 0 THEN ''
+               ELSE to_char(moment AT TIME ZONE 'UTC', '.US') END
+       || '+00:00'
+$$;
+
+CREATE FUNCTION graduation_feed_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+DELETE FROM graduasi_graduationfeed f
+WHERE f.kpm_id = ANY(ids)
+  AND NOT EXISTS (SELECT 1 FROM kpm_kpm k WHERE k.id = f.kpm_id AND k.status = 'graduasi');
+
+INSERT INTO graduasi_graduationfeed AS f ({COLUMNS})
+SELECT {SELECTED}
+{FROM_WHERE}
 ON CONFLICT (kpm_id) DO UPDATE SET ({COLUMNS}) = ROW(EXCLUDED.*)
 WHERE (f.*) IS DISTINCT FROM (EXCLUDED.*);
 $$;

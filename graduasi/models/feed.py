@@ -17,6 +17,9 @@ class GraduationFeed(models.Model):
     )
     kpm_code = models.CharField(max_length=32)  # the public KPM ID
     updated_at = models.DateTimeField()  # kpm.updated_at: the feed's order
+    # updated_at as the feed shows it: ISO 8601 in UTC, as Python's isoformat() writes it
+    # (iso_utc). Written with the row, so an export of a hundred thousand need not format it.
+    updated_at_text = models.CharField(max_length=32)
     graduated_on = models.DateField(null=True)
     graduation_type = models.CharField(max_length=10)
     desa_code = models.CharField(max_length=13)
@@ -38,6 +41,8 @@ class GraduationFeed(models.Model):
     # by referral id.
     referrals = models.TextField()
     referral_statuses = ArrayField(models.CharField(max_length=10))
+    # "programme code:status" of each referral by id, joined by "|": the CSV export's cell.
+    referral_pairs = models.TextField()
 
     class Meta:
         verbose_name = _("data graduasi untuk lembaga")

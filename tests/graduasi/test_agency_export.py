@@ -16,11 +16,13 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 
 from audit.models import AccessEvent
-from graduasi.agency import exports
+from graduasi.agency import exports, selectors
 from graduasi.agency.records import csv_columns, record_builder
 from graduasi.agency.selectors import FeedFilters, graduation_stream
-from kpm.models import GraduationType, Kpm, KpmStatus
-from tests.conftest import World, bearer
+from kpm.models import Anggota, GraduationType, Kpm, KpmStatus
+from pemberdayaan.models import Programme, Referral
+from pengguna.models import SharedField
+from tests.conftest import World, bearer, make_api_client
 from tests.factories import KpmFactory
 from tests.graduasi.test_agency_api import LIST, Feed, feed_world
 
@@ -100,6 +102,62 @@ def test_csv_has_the_agreements_columns_and_the_lists_values(feed: Feed, client:
             assert cells["referrals"] == expected
 
 
+def formula_safe(value: str) -> str:
+    return f"'{value}" if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
+def flattened(record: dict[str, Any], columns: list[str]) -> list[str]:
+    """A record as the CSV row it should be once read back, written the plain way: the oracle
+    for the fields PostgreSQL writes."""
+    flat = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+    for level, region in record["wilayah"].items():
+        flat[f"{level}_code"], flat[f"{level}_name"] = region["code"], region["name"]
+    flat.update(record.get("household", {}))
+    if (paid := record.get("last_tahap_paid")) is not None:
+        flat["last_paid_year"], flat["last_paid_tahap"] = paid["year"], paid["tahap"]
+    if "referrals" in record:
+        flat["referrals"] = "|".join(f"{r['programme']}:{r['status']}" for r in record["referrals"])
+    cells = [flat.get(column) for column in columns]
+    return ["" if v is None else str(v) if isinstance(v, int) else formula_safe(v) for v in cells]
+
+
+@pytest.mark.parametrize("client", ["national", "kota", "minimal", "masked"])
+def test_csv_rows_are_the_lists_records_flattened(feed: Feed, world: World, client: str) -> None:
+    """Awkward text (quotes, commas, line breaks, formula starts), a KPM never paid, one without
+    a pengurus, one with two referrals and one with none: each CSV row read back is its record."""
+    kota_1, kota_2 = feed.kota_mandiri, feed.kota_alamiah
+    Kpm.objects.filter(pk=kota_1.pk).update(alamat='Jl. "Mawar", No. 5\r\nRT 2')
+    Kpm.objects.filter(pk=kota_2.pk).update(alamat="-5 dari pasar", last_paid_year=None)
+    Anggota.objects.filter(kpm=kota_1, is_pengurus=True).update(nama='=Siti, "Bu RT"')
+    Anggota.objects.filter(kpm=feed.kab_sejahtera, is_pengurus=True).update(is_pengurus=False)
+    Referral.objects.create(
+        kpm=kota_1, programme=Programme.objects.order_by("-id")[0], status="selesai",
+        consent_on=date(2026, 3, 1), consent_by=world.admin, created_by=world.admin,
+    )  # fmt: skip
+    if client == "masked":
+        key = make_api_client(
+            "Masked", fields=tuple(f for f in SharedField.values if f != SharedField.NIK)
+        )[1]
+    else:
+        key = getattr(feed, client)[1]
+    header, *rows = csv_rows(download(key, CSV)[1])
+    records = listed(key)
+    assert len(rows) == len(records) >= 3
+    for row, record in zip(rows, records, strict=True):
+        assert row == flattened(record, header)
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    if "alamat" in header:
+        assert by_id["G-KOTA-1"]["alamat"] == 'Jl. "Mawar", No. 5\r\nRT 2'
+        assert by_id["G-KOTA-2"]["alamat"] == "'-5 dari pasar"
+    if "pengurus_name" in header:
+        assert by_id["G-KOTA-1"]["pengurus_name"] == '\'=Siti, "Bu RT"'
+        if "G-KAB-1" in by_id:
+            assert by_id["G-KAB-1"]["pengurus_name"] == ""
+    if "referrals" in header:
+        assert by_id["G-KOTA-1"]["referrals"].count("|") == 1
+        assert by_id["G-KAB-1"]["referrals"] == ""
+
+
 def test_csv_header_per_agreement(feed: Feed) -> None:
     assert csv_rows(download(feed.minimal[1], CSV)[1])[0] == [
         "kpm_id", "graduated_on", "graduation_type", "updated_at", "provinsi_code",
@@ -131,8 +189,8 @@ def test_empty_export_is_a_header_and_logs_nothing(feed: Feed) -> None:
 def test_access_log_covers_exactly_the_ids_streamed(
     feed: Feed, world: World, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small blocks, so that 25 KPM make several log events.
-    monkeypatch.setattr(exports, "BLOCK", 4)
+    # Small chunks, so that 23 KPM make several log events.
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 4)
     monkeypatch.setattr(exports, "LOG_EVERY", 8)
     for n in range(20):
         KpmFactory(
@@ -159,7 +217,7 @@ def test_access_log_covers_exactly_the_ids_streamed(
 def test_a_client_that_stops_reading_is_logged_for_what_it_was_handed(
     feed: Feed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(exports, "BLOCK", 2)
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 2)
     client = feed.national[0]
     logged: list[list[str]] = []
     body = exports.ndjson_stream(

@@ -50,6 +50,8 @@ def expected() -> dict[int, tuple]:
             desa.kecamatan.kabupaten.provinsi.name, k.alamat, counts.get(k.pk, 0), name, nik,
             k.desil, k.last_paid_year, k.last_paid_tahap, mine,
             sorted({status for *_rest, status in mine}),
+            k.updated_at.astimezone(UTC).isoformat(),
+            "|".join(f"{code}:{status}" for _id, code, _agency, status in mine),
         )  # fmt: skip
     return rows
 
@@ -63,6 +65,7 @@ def feed() -> dict[int, tuple]:
             f.kabupaten_name, f.provinsi_name, f.alamat, f.member_count, f.pengurus_name,
             f.pengurus_nik, f.desil, f.last_paid_year, f.last_paid_tahap,
             [item[:4] for item in orjson.loads(f.referrals)], sorted(f.referral_statuses),
+            f.updated_at_text, f.referral_pairs,
         )  # fmt: skip
     return rows
 
