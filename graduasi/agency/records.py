@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from orjson import loads
+from orjson import Fragment, loads
 
 from kpm.rules import mask_nik
 from pengguna.models import SharedField
@@ -25,11 +25,7 @@ class GraduationRow(NamedTuple):
     graduated_on: str | None
     graduation_type: str
     updated_at: str
-    desa_code: str
-    desa_name: str
-    kecamatan_name: str
-    kabupaten_name: str
-    provinsi_name: str
+    wilayah: str  # the "wilayah" object, codes and names of the four levels, as JSON text
     alamat: str
     member_count: int
     pengurus_name: str | None
@@ -43,9 +39,8 @@ class GraduationRow(NamedTuple):
 
 
 (
-    ID, KPM_ID, GRADUATED_ON, GRADUATION_TYPE, UPDATED_AT, DESA_CODE, DESA_NAME, KECAMATAN_NAME,
-    KABUPATEN_NAME, PROVINSI_NAME, ALAMAT, MEMBER_COUNT, PENGURUS_NAME, PENGURUS_NIK, DESIL,
-    LAST_PAID_YEAR, LAST_PAID_TAHAP, REFERRALS,
+    ID, KPM_ID, GRADUATED_ON, GRADUATION_TYPE, UPDATED_AT, WILAYAH, ALAMAT, MEMBER_COUNT,
+    PENGURUS_NAME, PENGURUS_NIK, DESIL, LAST_PAID_YEAR, LAST_PAID_TAHAP, REFERRALS,
 ) = range(len(GraduationRow._fields))  # fmt: skip
 REFERRAL_KEYS = ("id", "programme", "agency", "status", "status_changed_at")
 
@@ -76,19 +71,14 @@ def record_builder(fields: Iterable[str]) -> Callable[[Sequence[Any]], Record]:
 
     def build(row: Sequence[Any]) -> Record:
         # By position, not by name: the exports pass plain tuples (see GraduationRow).
-        code = row[DESA_CODE]
         record: Record = {
             "kpm_id": row[KPM_ID],
             # Null only for a KPM marked graduated outside the workflow, without date or type.
             "graduated_on": row[GRADUATED_ON],
             "graduation_type": row[GRADUATION_TYPE] or None,
             "updated_at": row[UPDATED_AT],
-            "wilayah": {
-                "provinsi": {"code": code[:2], "name": row[PROVINSI_NAME]},
-                "kabupaten": {"code": code[:5], "name": row[KABUPATEN_NAME]},
-                "kecamatan": {"code": code[:8], "name": row[KECAMATAN_NAME]},
-                "desa": {"code": code, "name": row[DESA_NAME]},
-            },
+            # Already JSON (the feed keeps it so): passed on as it is.
+            "wilayah": Fragment(row[WILAYAH]),
         }
         if address:
             record["alamat"] = row[ALAMAT]

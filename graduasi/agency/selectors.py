@@ -147,11 +147,7 @@ def _rows(queryset: QuerySet[GraduationFeed], fields: Iterable[str]) -> QuerySet
         Cast("graduated_on", TextField()),
         "graduation_type",
         "updated_at_text",
-        "desa_code",
-        "desa_name",
-        "kecamatan_name",
-        "kabupaten_name",
-        "provinsi_name",
+        "wilayah_json",
         *_shared_columns(frozenset(fields)),
     )
 

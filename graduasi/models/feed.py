@@ -43,6 +43,9 @@ class GraduationFeed(models.Model):
     referral_statuses = ArrayField(models.CharField(max_length=10))
     # "programme code:status" of each referral by id, joined by "|": the CSV export's cell.
     referral_pairs = models.TextField()
+    # The record's "wilayah" object (codes and names of the four levels) as compact JSON text,
+    # which the API passes on as it is.
+    wilayah_json = models.TextField()
 
     class Meta:
         verbose_name = _("data graduasi untuk lembaga")

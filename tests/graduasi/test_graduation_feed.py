@@ -52,6 +52,12 @@ def expected() -> dict[int, tuple]:
             sorted({status for *_rest, status in mine}),
             k.updated_at.astimezone(UTC).isoformat(),
             "|".join(f"{code}:{status}" for _id, code, _agency, status in mine),
+            {
+                "provinsi": {"code": k.desa_id[:2], "name": desa.kecamatan.kabupaten.provinsi.name},
+                "kabupaten": {"code": k.desa_id[:5], "name": desa.kecamatan.kabupaten.name},
+                "kecamatan": {"code": k.desa_id[:8], "name": desa.kecamatan.name},
+                "desa": {"code": k.desa_id, "name": desa.name},
+            },
         )  # fmt: skip
     return rows
 
@@ -65,7 +71,7 @@ def feed() -> dict[int, tuple]:
             f.kabupaten_name, f.provinsi_name, f.alamat, f.member_count, f.pengurus_name,
             f.pengurus_nik, f.desil, f.last_paid_year, f.last_paid_tahap,
             [item[:4] for item in orjson.loads(f.referrals)], sorted(f.referral_statuses),
-            f.updated_at_text, f.referral_pairs,
+            f.updated_at_text, f.referral_pairs, orjson.loads(f.wilayah_json),
         )  # fmt: skip
     return rows
 
