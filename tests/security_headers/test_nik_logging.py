@@ -11,6 +11,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def console_output() -> Iterator[io.StringIO]:
 def test_every_configured_handler_carries_the_filter():
     from django.conf import settings
 
-    handlers: dict[str, dict] = settings.LOGGING["handlers"]
+    handlers: dict[str, dict[str, Any]] = getattr(settings, "LOGGING")["handlers"]  # noqa: B009
     assert handlers and all("mask_nik" in h.get("filters", []) for h in handlers.values())
     console = next(h for h in logging.getLogger().handlers if h.name == "console")
     assert any(isinstance(f, MaskNikFilter) for f in console.filters)
