@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from antrian.services import enqueue
 from graduasi.models import KpmAssessment, PipelineRun, RunStatus
 from graduasi.pipeline.batches import (
     FAILURES_KEPT,
@@ -69,7 +70,7 @@ def _start_helpers(run: PipelineRun, *, processes: int) -> list[BaseProcess]:
 
     if not current_app.conf.task_always_eager:
         for _ in range(settings.GRADUASI_HELPERS):
-            assess_batches.delay(run.pk)
+            enqueue(assess_batches, run.pk)
     spawn = multiprocessing.get_context("spawn")
     name = connection.settings_dict["NAME"]
     started: list[BaseProcess] = [

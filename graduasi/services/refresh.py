@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from antrian.services import enqueue
 
-log = logging.getLogger(__name__)
 REASSESS_CHUNK = 1_000  # KPM per re-assessment task
 
 
@@ -15,11 +13,8 @@ def _enqueue(kpm_ids: list[int]) -> None:
     from graduasi.tasks import reassess_kpm
 
     for start in range(0, len(kpm_ids), REASSESS_CHUNK):
-        chunk = kpm_ids[start : start + REASSESS_CHUNK]
-        try:
-            reassess_kpm.delay(chunk)
-        except Exception:  # the change itself is saved; tonight's run assesses them anyway
-            log.exception("could not queue the re-assessment of %d KPM", len(chunk))
+        # Queued in the change's own transaction (the outbox), sent once it commits.
+        enqueue(reassess_kpm, kpm_ids[start : start + REASSESS_CHUNK])
 
 
 def assessment_refresh_on_commit(kpm_ids: Iterable[int]) -> None:
@@ -28,4 +23,4 @@ def assessment_refresh_on_commit(kpm_ids: Iterable[int]) -> None:
     for the night."""
     ids = sorted(set(kpm_ids))
     if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+        _enqueue(ids)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from antrian.services import enqueue
 from config.errors import DomainError
 from kpm.importing.progress import ProgressWriter
 from kpm.importing.records import ImportFileError
@@ -29,7 +30,7 @@ def import_job_upload(*, user: Any, name: str, data: bytes) -> ImportJob:
 
     with transaction.atomic():
         job = _keep(user, name, data, status=ImportStatus.CHECKING, rows=rows, report={})
-        transaction.on_commit(lambda: import_check.delay(job.pk))
+        enqueue(import_check, job.pk)  # sent once the job is saved
     return job
 
 
@@ -125,7 +126,7 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
         if in_background:
             from kpm.tasks import import_run
 
-            transaction.on_commit(lambda: import_run.delay(locked.pk))
+            enqueue(import_run, locked.pk)  # sent once the job is marked running
     if in_background:
         return locked
     return import_job_run(job_id=locked.pk)

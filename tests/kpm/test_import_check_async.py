@@ -26,13 +26,15 @@ def upload(client, data: bytes = b"", name: str = "kpm.csv"):
 
 @pytest.fixture
 def tasks_queued(monkeypatch):
-    """Celery no longer runs tasks in-process; import_check.delay records its calls instead."""
+    """Celery no longer runs tasks in-process; sending import_check records its job instead."""
     from config.celery import app
     from kpm import tasks
 
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     calls: list[int] = []
-    monkeypatch.setattr(tasks.import_check, "delay", calls.append)
+    monkeypatch.setattr(
+        tasks.import_check, "apply_async", lambda args=(), **_: calls.append(args[0])
+    )
     return calls
 
 
