@@ -15,3 +15,8 @@ os.environ["DJANGO_STATIC_MANIFEST"] = "false"
 os.environ["DJANGO_STATIC_FINDERS"] = "true"
 # Playwright's event loop runs in the test thread; Django must allow its sync calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The audit tables refuse TRUNCATE unless the session allows it (audit migration 0007); a
+# transactional test's flush empties every table, so this disposable database's sessions do.
+os.environ["PGOPTIONS"] = " ".join(
+    filter(None, [os.environ.get("PGOPTIONS"), "-c audit.allow_truncate=on"])
+)
