@@ -9,10 +9,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from celery import current_app
 from kombu import Connection
 
 from antrian.models import TaskMessage
+from config.celery import app as celery_app
+
+# The project's Celery app is imported by name: `celery.current_app` is per thread, and in a
+# thread that never set it (a relay run from a thread) it is Celery's empty fallback app.
 
 CONNECT_TIMEOUT = 2.0  # seconds, for connecting and for each read or write on the socket
 _FUSE = {"socket_connect_timeout": CONNECT_TIMEOUT, "socket_timeout": CONNECT_TIMEOUT}
@@ -20,13 +23,13 @@ _FUSE = {"socket_connect_timeout": CONNECT_TIMEOUT, "socket_timeout": CONNECT_TI
 
 def in_process() -> bool:
     """True when there is no broker and tasks run in this process (no CELERY_BROKER_URL)."""
-    return bool(current_app.conf.task_always_eager)
+    return bool(celery_app.conf.task_always_eager)
 
 
 @contextlib.contextmanager
 def broker_connection() -> Iterator[Connection]:
     """A connection to the broker, made once with no retry; raises when it cannot be made."""
-    with current_app.connection_for_write(
+    with celery_app.connection_for_write(
         connect_timeout=CONNECT_TIMEOUT, transport_options=dict(_FUSE)
     ) as connection:
         connection.ensure_connection(max_retries=0, timeout=CONNECT_TIMEOUT)
@@ -53,16 +56,16 @@ def publish(message: TaskMessage, *, connection: Connection) -> None:
         "connection": connection,
         "retry": False,
     }
-    task = current_app.tasks.get(message.task)
+    task = celery_app.tasks.get(message.task)
     if task is None:  # a task only the workers know
-        current_app.send_task(message.task, args=message.args, kwargs=message.kwargs, **options)
+        celery_app.send_task(message.task, args=message.args, kwargs=message.kwargs, **options)
     else:
         task.apply_async(args=message.args, kwargs=message.kwargs, **options)
 
 
 def run_here(message: TaskMessage) -> None:
     """Run the message's task in this process (no broker); raises what the task raises."""
-    task = current_app.tasks[message.task]
+    task = celery_app.tasks[message.task]
     task.apply(
         args=message.args, kwargs=message.kwargs, task_id=str(message.message_id), throw=True
     )
