@@ -235,13 +235,18 @@ class AccessEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def get_urls(self) -> list[URLPattern]:
-        from audit.views import subject_report_view
+        from audit.views import subject_export_view, subject_report_view
 
         return [
             path(
                 "laporan-subjek/",
                 self.admin_site.admin_view(subject_report_view),
                 name="audit_accessevent_subject_report",
+            ),
+            path(
+                "laporan-subjek/unduh/",
+                self.admin_site.admin_view(subject_export_view),
+                name="audit_accessevent_subject_export",
             ),
             *super().get_urls(),
         ]

@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Buat")
     UPDATE = "update", _("Ubah")
     DELETE = "delete", _("Hapus")
+    EXPORT = "export", _("Ekspor")  # a copy of a record handed out (the data subject's export)
 
 
 class AuditEvent(models.Model):

@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from audit.context import request_id
 from audit.models import AccessEvent, AuditAction, AuditEvent
+
+SUBJECT_EXPORT_PURPOSE = "ekspor data subjek"
 
 
 def _plain(value: Any) -> Any:
@@ -104,3 +106,23 @@ def access_record(
         detail=dict(detail or {}),
         request_id=request_id.get(),
     )
+
+
+def subject_export_record(
+    *, actor: Any, member: models.Model, endpoint: str, kpm_ids: list[str], events: int
+) -> AccessEvent:
+    """Record that `actor` handed out the data subject's export of `member`: an access event
+    (who received the data, for what) and an audit row on the member, in one transaction."""
+    with transaction.atomic():
+        access = access_record(
+            actor=actor,
+            endpoint=endpoint,
+            purpose=SUBJECT_EXPORT_PURPOSE,
+            object_type="kpm.anggota",
+            record_ids=[member.pk],
+            detail={"kpm": kpm_ids, "events": events},
+        )
+        audit_record(
+            actor=actor, action=AuditAction.EXPORT, obj=member, changes={"akses": [None, access.pk]}
+        )
+    return access
