@@ -12,7 +12,20 @@ from rest_framework.request import Request
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """The signed-in web session (writes need the CSRF token). Naming a scheme in
-    `WWW-Authenticate` makes DRF answer a caller who is not signed in with 401, not 403."""
+    `WWW-Authenticate` makes DRF answer a caller who is not signed in with 401, not 403.
+    A session of an account that needs a second factor counts only once it has given its
+    code (pengguna.middleware sends such a browser to the code page; the API answers 401)."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        from pengguna.two_factor import needs_otp, otp_verified
+
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = getattr(request._request, "user", None)
+        if needs_otp(result[0]) and not otp_verified(user):
+            raise _refused("otp_required")
+        return result
 
     def authenticate_header(self, request: Request) -> str:
         return 'Session realm="api"'
@@ -73,5 +86,9 @@ def _refused(code: str) -> exceptions.AuthenticationFailed:
         "client_suspended": _("Akses klien API ini sedang dihentikan."),
         "agreement_expired": _("Perjanjian kerja sama (PKS) klien ini sudah berakhir."),
         "user_inactive": _("Akun pemilik kunci ini tidak aktif."),
+        "otp_required": _(
+            "Sesi ini belum diverifikasi dua langkah. Masukkan kode dari aplikasi autentikator "
+            "di halaman masuk, atau pakai kunci API."
+        ),
     }
     return exceptions.AuthenticationFailed(messages[code], code=code)

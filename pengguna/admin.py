@@ -1,5 +1,6 @@
-"""Admin for users (Django's user admin plus each user's role and region of responsibility),
-agency API clients and officers' API keys."""
+"""Admin for users (Django's user admin plus each user's role and region of responsibility, and
+a reset of their second factor), agency API clients and officers' API keys. Sign-in lockouts
+and the admin site's own sign-in: pengguna.admin_auth."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,6 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_api_key.models import APIKey
 
 from audit.admin import AuditedAdminMixin
@@ -34,6 +36,7 @@ from pengguna.api_clients import (
     api_key_rotate,
 )
 from pengguna.models import REGION_CODE, ApiClient, ApiKey, Notice, Role, SharedField, User
+from pengguna.two_factor import totp_reset
 from wilayah.models import Desa, Kabupaten, Kecamatan, Provinsi
 
 ROLE_FIELDS = ("role", "scope_region_code")
@@ -62,6 +65,69 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("role", "scope_region_code", "is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "first_name", "last_name", "email", "^scope_region_code")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return (*super().get_list_display(request), "has_totp")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(totp_on=Exists(confirmed))
+
+    @admin.display(description=_("verifikasi dua langkah"), boolean=True, ordering="totp_on")
+    def has_totp(self, user: Any) -> bool:
+        return bool(user.totp_on)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/atur-ulang-otp/",
+                self.admin_site.admin_view(self.reset_otp_view),
+                name="pengguna_user_reset_otp",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reset_otp_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A lost or replaced phone: remove the user's authenticator apps and end their
+        sessions; they enrol a new app at their next sign-in. Admin role only; audited."""
+        if not is_admin_role(request.user):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=pk)
+        back = reverse("admin:pengguna_user_change", args=[pk])
+        if request.method != "POST":
+            return TemplateResponse(
+                request,
+                "admin/pengguna/confirm_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "object": user,
+                    "back": back,
+                    "title": _("Atur ulang verifikasi dua langkah"),
+                    "explanation": _(
+                        "Aplikasi autentikator pengguna ini dihapus dan semua sesinya diakhiri. "
+                        "Saat masuk lagi dengan kata sandinya, ia diminta mendaftarkan aplikasi "
+                        "baru. Lakukan hanya setelah memastikan permintaan datang dari pemilik "
+                        "akun."
+                    ),
+                    "button": _("Atur ulang"),
+                },
+            )
+        assert isinstance(request.user, User)
+        count = totp_reset(by=request.user, user=user)
+        self.message_user(
+            request,
+            _("Verifikasi dua langkah %(u)s diatur ulang (%(n)s aplikasi dihapus).")
+            % {"u": user.get_username(), "n": count},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_reset_otp": is_admin_role(request.user)}
+        return super().change_view(request, object_id, form_url, extra)
 
 
 @admin.register(Notice)
@@ -530,3 +596,5 @@ class StaffApiKeyAdmin(AdminRoleOnlyMixin, admin.ModelAdmin):
 # key in a message stored in the session; the pages above replace it.
 if admin.site.is_registered(APIKey):
     admin.site.unregister(APIKey)
+
+from pengguna import admin_auth  # noqa: E402, F401  (registers the sign-in admin pages)

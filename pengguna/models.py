@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
@@ -41,6 +44,13 @@ class User(AbstractUser):
         ),
     )
 
+    # Raised each time the user's sessions are ended (account disabled, second factor reset);
+    # part of the session auth hash, so no session from before can come back. A database default
+    # too: the demo seed writes users with COPY.
+    session_generation = models.PositiveIntegerField(
+        _("generasi sesi"), default=0, db_default=0, editable=False
+    )
+
     class Meta:
         verbose_name = _("pengguna")
         verbose_name_plural = _("pengguna")
@@ -55,6 +65,45 @@ class User(AbstractUser):
                 ),
             )
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """However an account is disabled (the admin, a form, a script), its sessions end in the
+        same transaction: an invariant of the account, like a constraint, not a workflow step."""
+        from pengguna.sessions import stored_sessions_delete
+
+        with transaction.atomic(using=kwargs.get("using")):
+            deactivated = self._being_deactivated()
+            if deactivated:
+                self.session_generation += 1
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "session_generation"}
+            super().save(*args, **kwargs)
+            if deactivated:
+                stored_sessions_delete(self.pk)
+
+    def _being_deactivated(self) -> bool:
+        if self.is_active or self.pk is None:
+            return False
+        return type(self)._default_manager.filter(pk=self.pk, is_active=True).exists()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | bytes | None) -> str:
+        """Django's hash of the password while the generation is 0 (sessions from before this
+        field stay valid); from the first bump on, the generation is mixed in."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "pengguna.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self) -> None:
         super().clean()

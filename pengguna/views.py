@@ -1,12 +1,10 @@
-"""Sign-in, sign-out and the Beranda (home) page."""
+"""The Beranda (home) page and the user's notices (signing in and out: pengguna.views_auth)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,25 +19,9 @@ from kpm.models import Kpm
 from kpm.selectors import worklist
 from pemberdayaan.views.sections import beranda_section as follow_ups_section
 from pendamping.models import Pendamping
-from pengguna.forms import LoginForm
 from pengguna.models import Notice, Role, User
 from pengguna.services import notices_mark_read, notices_unread
 from wilayah.models import Kabupaten, Provinsi
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "pengguna/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    """POST only (Django refuses a GET); back to the sign-in page with a short note."""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, _("Anda telah keluar."))
-        return response
 
 
 def _region_name(code: str) -> str:

@@ -46,6 +46,33 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """`Client.force_login` leaves a session that has also given its TOTP code, as a real
+    sign-in of a dinsos, kementerian or admin account would (pengguna.middleware refuses
+    anything else). Tests of the second factor itself sign in through the views instead."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pengguna.two_factor import needs_otp
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if not needs_otp(user):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="uji", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(settings):
     """Tasks run in-process unless a test starts a real worker (see tests/test_celery_redis)."""
     from config.celery import app

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kpm.demo.api_client import DEMO_API_PATH, demo_api_key
 from kpm.demo.logins import DEMO_PASSWORD, DEMO_URL, DEMO_USERNAMES
+from pengguna.demo import demo_devices, demo_otp_allowed, demo_secret, is_demo_device
 from pengguna.models import Role, User
+from pengguna.two_factor import needs_otp
 from wilayah.models import Kabupaten, Provinsi
 
 
@@ -38,10 +40,31 @@ def password_label(users: list[User]) -> dict[str, str]:
     return labels
 
 
+def second_factor_labels(users: list[User]) -> dict[str, tuple[str, str]]:
+    """For each login: the TOTP key to add to an authenticator app, and how to get the current
+    code without one. Logins of roles that need a second factor get the public demo key while
+    DEBUG is on (pengguna.demo); an app the user enrolled themselves is left as it is."""
+    if not demo_otp_allowed():
+        return {
+            u.username: ("(hanya saat DEBUG)", "-") if needs_otp(u) else ("-", "-") for u in users
+        }
+    devices = demo_devices(users)
+    labels = {}
+    for user in users:
+        device = devices[user.username]
+        if device is None:
+            labels[user.username] = ("-", "-")
+            continue
+        key = demo_secret() if is_demo_device(device) else "(aplikasi sendiri)"
+        labels[user.username] = (key, f"manage.py demo_otp {user.username}")
+    return labels
+
+
 class Command(BaseCommand):
     help = (
-        "Tampilkan alamat aplikasi, akun demo yang ada (nama pengguna, peran, wilayah), dan "
-        "kunci baru untuk klien API demo (kunci sebelumnya dicabut)."
+        "Tampilkan alamat aplikasi, akun demo yang ada (nama pengguna, peran, wilayah, kata "
+        "sandi, kunci TOTP demo dan cara melihat kodenya), dan kunci baru untuk klien API demo "
+        "(kunci sebelumnya dicabut)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,12 +85,19 @@ class Command(BaseCommand):
             self.stdout.write("Belum ada akun demo; jalankan: manage.py seed_demo")
             return
         passwords = password_label(users)
-        rows = [("Nama pengguna", "Peran", "Wilayah", "Kata sandi")]
+        second = second_factor_labels(users)
+        rows = [("Nama pengguna", "Peran", "Wilayah", "Kata sandi", "Kunci TOTP", "Kode TOTP")]
         rows += [
-            (u.username, str(Role(u.role).label), scope_label(u), passwords[u.username])
+            (
+                u.username,
+                str(Role(u.role).label),
+                scope_label(u),
+                passwords[u.username],
+                *second[u.username],
+            )
             for u in users
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
             line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
             self.stdout.write(line.rstrip())
