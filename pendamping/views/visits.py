@@ -1,5 +1,6 @@
 """Logging a home visit. Who: the KPM's own pendamping, a Dinsos officer of its kabupaten/kota,
-an admin; out of scope is 404, a role that only reads (ministry, agency) gets 403."""
+an admin; out of scope is 404, a role that only reads (ministry, agency) gets 403. A visit's
+photo is shown to the roles that open KPM profiles; to an agency's login it does not exist."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import DomainError
+from kpm.views.caseload import CASELOAD_ROLES
 from kpm.views.household import kpm_profile_url, writable_kpm
 from pendamping.forms_visits import VisitForm
 from pendamping.models import EconomicAssessment, Visit
@@ -65,7 +67,10 @@ def _saved_message(visit: Visit) -> str:
 @login_required
 @require_GET
 def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A visit's photo, for those who may see its KPM; media is never served unchecked."""
+    """A visit's photo, for those who may open its KPM's profile; media is never served
+    unchecked."""
+    if getattr(request.user, "role", None) not in CASELOAD_ROLES:
+        raise Http404  # an agency sees graduated families only through its agreement's fields
     visit = get_visible_or_404(Visit.objects.all(), request.user, pk=pk)
     if not visit.photo:
         raise Http404

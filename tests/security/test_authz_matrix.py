@@ -1,0 +1,145 @@
+"""Every route and API operation against authz_matrix.csv: each is listed (a new one without rows
+fails until the matrix is regenerated and reviewed), every case answers the status written there,
+and the matrix itself says what the design says: out of scope answers like nonexistent."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+
+from tests.security.authz import (
+    ADMIN_PAGE_ARGS,
+    KIND_OBJECTS,
+    MATRIX,
+    NO_OBJECT,
+    OBJECT_KINDS,
+    REGENERATE,
+    WRITE_ENV,
+    Case,
+    cases,
+    in_scope,
+    read_matrix,
+    routes,
+    schema_operations,
+    write_matrix,
+)
+from tests.security.scene import Scene
+
+FIX = f"Run `{REGENERATE}` and review every changed row of {MATRIX.name} before committing it."
+
+
+# a) the matrix covers every route and operation, and nothing else ----------------------------
+
+
+def test_every_route_with_arguments_names_the_record_it_points_at():
+    unnamed = [
+        f"{route.key} ({route.pattern}) takes {sorted(route.kwargs)}"
+        for route in routes()
+        if (route.kwargs and not route.kind)
+        or (route.kind == "admin_page" and route.kwargs and route.key not in ADMIN_PAGE_ARGS)
+    ]
+    assert not unnamed, (
+        "Routes whose arguments name no record of the matrix; add each to OBJECT_KINDS (or "
+        "ADMIN_PAGE_ARGS) in tests/security/authz.py:\n" + "\n".join(unnamed)
+    )
+    assert set(OBJECT_KINDS.values()) <= set(KIND_OBJECTS)
+
+
+def test_every_route_and_operation_has_rows_and_no_row_is_stale():
+    expected, written = set(cases()), set(read_matrix())
+    known = {case.route for case in written}
+    new_routes = sorted({c.route for c in expected} - known)
+    missing = sorted(c for c in expected - written if c.route in known)
+    stale = sorted(written - expected)
+    operations = [
+        f"{method} {key} ({operation})"
+        for key, method, operation in schema_operations()
+        if not any(c.route == key and c.method == method for c in written)
+    ]
+    problems = [
+        *(f"route without rows: {key}" for key in new_routes),
+        *(f"API operation without rows: {text}" for text in operations),
+        *(f"missing row: {c.route} {c.method} {c.role} {c.object}" for c in missing[:50]),
+        *(f"stale row: {c.route} {c.method} {c.role} {c.object}" for c in stale[:50]),
+    ]
+    assert not problems, "\n".join([*problems, FIX])
+
+
+# b) every case answers what the matrix says -----------------------------------------------------
+
+
+def test_every_case_answers(scene: Scene):
+    by_key = {route.key: route for route in routes()}
+    started = time.monotonic()
+    answers = {case: scene.answer(by_key[case.route], case) for case in cases()}
+    took = time.monotonic() - started
+    if os.environ.get(WRITE_ENV):
+        write_matrix(answers)
+        print(f"\n{len(answers)} cases in {took:.1f} s written to {MATRIX}")
+        for case, error in list(scene.errors.items())[:20]:
+            print(f"server error: {case.route} {case.method} {case.role} {case.object}: {error}")
+        return
+    expected = read_matrix()
+    wrong = [
+        f"{c.route} {c.method} as {c.role} on {c.object}: expected {expected.get(c)}, got "
+        f"{status}{' ' + scene.errors[c] if c in scene.errors else ''}"
+        for c, status in answers.items()
+        if expected.get(c) != status
+    ]
+    assert not wrong, f"{len(wrong)} of {len(answers)} cases answered otherwise:\n" + "\n".join(
+        [*wrong, f"If the change is intended: {FIX}"]
+    )
+
+
+# c) the matrix says what the design says ------------------------------------------------------
+
+
+def test_the_matrix_is_not_trivial():
+    status = read_matrix()
+
+    def of(route: str, method: str, role: str, obj: str = NO_OBJECT) -> int:
+        return status[Case(route, method, role, obj)]
+
+    assert of("kpm:profile", "GET", "pendamping", "own") == 200
+    assert of("kpm:profile", "GET", "pendamping", "same_district") == 404
+    assert of("kpm:profile", "GET", "pendamping", "other_district") == 404
+    assert of("kpm:profile", "GET", "dinsos", "same_district") == 200
+    assert of("kpm:profile", "GET", "dinsos", "other_district") == 404
+    assert of("kpm:profile", "GET", "anonymous", "own") == 302
+    assert of("usulan:approve", "POST", "dinsos", "own") == 302
+    assert of("usulan:approve", "POST", "pendamping", "own") == 403
+    assert of("usulan:approve", "POST", "dinsos", "other_district") == 404
+    assert of("api:graduation-detail", "GET", "agency_api", "graduated") == 200
+    assert of("api:graduation-detail", "GET", "agency_api", "own") == 404
+    assert of("api:graduation-detail", "GET", "anonymous", "graduated") == 401
+    assert of("api:kpm-detail", "GET", "dinsos", "other_district") == 404
+    assert of("api:referral-outcome", "POST", "agency_api", "own") == 201
+    assert of("api:referral-outcome", "POST", "agency_api", "other_district") == 404
+    assert of("admin:kpm.kpm", "GET", "admin", "changelist") == 200
+    assert of("admin:kpm.kpm", "GET", "dinsos", "changelist") == 302
+    counts: dict[int, int] = defaultdict(int)
+    for answer in status.values():
+        counts[answer] += 1
+    assert {200, 302, 401, 403, 404, 405} <= set(counts), counts
+
+
+def test_out_of_scope_answers_exactly_like_nonexistent():
+    """A record a role may not see gets the answer of one that does not exist; an answer other
+    than 404 is allowed only when the route refuses every record alike (sign in, wrong role,
+    wrong method), so it tells nothing about the record."""
+    kinds = {route.key: route.kind for route in routes()}
+    groups: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+    for case, answer in read_matrix().items():
+        groups[case.route, case.method, case.role][case.object] = answer
+    leaks = []
+    for (route, method, role), answers in sorted(groups.items()):
+        if "nonexistent" not in answers:
+            continue
+        unseen = {obj for obj in answers if obj not in in_scope(role, kinds[route])}
+        hidden = {answers[obj] for obj in unseen}
+        alike = len(set(answers.values())) == 1
+        if len(hidden) > 1 or (hidden != {404} and not alike):
+            shown = ", ".join(f"{obj} {answers[obj]}" for obj in sorted(answers))
+            leaks.append(f"{route} {method} as {role}: {shown}")
+    assert not leaks, "Out of scope answered unlike nonexistent:\n" + "\n".join(leaks)
