@@ -14,6 +14,7 @@ urlpatterns = [
     path("usulan/", include("graduasi.urls")),
     path("pemberdayaan/", include("pemberdayaan.urls")),
     path("kepesertaan/", include("kpm.urls_membership")),
+    path("koreksi/", include("kpm.urls_corrections")),
     path("dasbor/", include("graduasi.urls_dashboard")),
     path("api/v1/", include("config.urls_api")),
 ]

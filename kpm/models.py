@@ -431,3 +431,105 @@ class EnrolmentCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id} #{self.rank} {self.kpm_id}"
+
+
+# Corrections a data subject asks for (UU PDP No. 27/2022: inaccurate data is corrected) --------
+
+
+class CorrectionField(models.TextChoices):
+    """What a correction request may change: the member's identity, or their household's
+    address."""
+
+    NAMA = "nama", _("Nama")
+    NIK = "nik", _("NIK")
+    TANGGAL_LAHIR = "tanggal_lahir", _("Tanggal lahir")
+    JENIS_KELAMIN = "jenis_kelamin", _("Jenis kelamin")
+    HUBUNGAN = "hubungan", _("Hubungan dalam keluarga")
+    ALAMAT = "alamat", _("Alamat")
+
+
+class CorrectionStatus(models.TextChoices):
+    SUBMITTED = "diajukan", _("Diajukan")
+    APPROVED = "disetujui", _("Disetujui")
+    REJECTED = "ditolak", _("Ditolak")
+
+
+class CorrectionRequestQuerySet(ScopedQuerySet["CorrectionRequest"]):
+    scope_rule = staticmethod(kpm_visibility)
+    scope_path = "anggota__kpm"
+
+
+class CorrectionRequest(models.Model):
+    """A person's request to correct their data as held, filed through the pendamping or a
+    Dinsos officer and decided by another Dinsos officer of the kabupaten (kpm.services.
+    corrections). Values are kept as text: dates ISO, sex and relationship by their codes."""
+
+    anggota = models.ForeignKey(
+        Anggota,
+        on_delete=models.PROTECT,
+        related_name="correction_requests",
+        verbose_name=_("anggota"),
+    )
+    field = models.CharField(_("data"), max_length=20, choices=CorrectionField.choices)
+    value_now = models.CharField(_("data sekarang"), max_length=255)
+    value_asked = models.CharField(_("data yang diminta"), max_length=255)
+    reason = models.TextField(_("alasan"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diajukan oleh"),
+    )
+    requested_at = models.DateTimeField(_("diajukan"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.SUBMITTED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
+    )
+    decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    decision_note = models.TextField(_("catatan keputusan"), blank=True, default="")
+
+    objects = CorrectionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("permintaan koreksi data")
+        verbose_name_plural = _("permintaan koreksi data")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            # One open request per member and field: a second one waits for the first decision.
+            models.UniqueConstraint(
+                fields=["anggota", "field"],
+                condition=Q(status="diajukan"),
+                name="correction_one_open_per_field",
+            ),
+            models.CheckConstraint(
+                name="correction_changes_the_value", condition=~Q(value_asked=F("value_now"))
+            ),
+            models.CheckConstraint(
+                name="correction_decision_complete",
+                condition=Q(status="diajukan", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="diajukan") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="correction_rejection_has_reason",
+                condition=~Q(status="ditolak") | ~Q(decision_note=""),
+            ),
+            # Four eyes: whoever filed the request never decides it.
+            models.CheckConstraint(
+                name="correction_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} {self.anggota_id} ({self.get_status_display()})"
