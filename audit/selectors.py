@@ -100,9 +100,10 @@ def subject_export(
     member: Anggota, *, households: list[SubjectKpm], made_at: datetime
 ) -> dict[str, Any]:
     """Everything held about one person, for that person (UU PDP No. 27/2022): their member
-    record and its recorded changes, their household's facts, and every access event that
-    named them or their household, with who received the data, when, why and under which
-    agreement. Other members of the household are left out: they are other data subjects."""
+    record, its recorded changes and correction requests, their household's facts, and every
+    access event that named them or their household, with who received the data, when, why
+    and under which agreement. Other members of the household are left out: they are other
+    data subjects."""
     rows = report_rows(subject_access_events(households, member=member), households)
     changes = AuditEvent.objects.filter(object_type=BY_MEMBER, object_id=str(member.pk)).order_by(
         "occurred_at", "id"
@@ -120,6 +121,19 @@ def subject_export(
                 "perubahan": e.changes,
             }
             for e in changes
+        ],
+        "permintaan_koreksi": [
+            {
+                "diajukan": c.requested_at,
+                "data": c.field,
+                "tercatat": c.value_now,
+                "diminta": c.value_asked,
+                "alasan": c.reason,
+                "status": c.status,
+                "diputuskan": c.decided_at,
+                "catatan_keputusan": c.decision_note,
+            }
+            for c in member.correction_requests.order_by("requested_at", "id")
         ],
         "akses": [_access(row) for row in rows],
     }

@@ -240,3 +240,23 @@ def test_the_filename_carries_no_nik(admin_client, world):
     member = Anggota.objects.get(nik=GRADUATED_NIK)
     assert GRADUATED_NIK not in response["Content-Disposition"]
     assert f"KDR-GRAD-{member.pk}-" in response["Content-Disposition"]
+
+
+def test_the_persons_correction_requests_are_in_it(admin_client, world):
+    from kpm.services.corrections import correction_request_file
+
+    member = Anggota.objects.get(nik=GRADUATED_NIK)
+    correction_request_file(
+        anggota=member, actor=world.pendamping_kota.user, field="nama", value="Siti Aminah",
+        reason="Sesuai KTP.",
+    )  # fmt: skip
+
+    data = download(admin_client, nik=GRADUATED_NIK)
+
+    (asked,) = data["permintaan_koreksi"]
+    assert (asked["data"], asked["tercatat"], asked["diminta"], asked["status"]) == (
+        "nama",
+        "Ibu KDR-GRAD",
+        "Siti Aminah",
+        "diajukan",
+    )
