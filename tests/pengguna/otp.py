@@ -17,13 +17,29 @@ def give_device(user, *, key: str = KNOWN_KEY, confirmed: bool = True) -> TOTPDe
 
 def code_now(device: TOTPDevice) -> str:
     """A code the device accepts now: the current one, or the next when the current one was
-    already used (django-otp accepts each time step once, and one step either side)."""
+    already used (django-otp accepts each time step once, and one step either side); when both
+    are used, wait for the next step."""
     device.refresh_from_db()
     now_step = int((time.time() - device.t0) // device.step) + device.drift
     ahead = max(0, device.last_t + 1 - now_step)
-    assert ahead <= device.tolerance, "used up: wait for the next time step"
+    if ahead > device.tolerance:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
+        return code_now(device)
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + ahead)
     return f"{value:0{device.digits}d}"
+
+
+def device_for_sign_in(username: str) -> TOTPDevice | None:
+    """Before signing `username` in through the form: their authenticator app (given one with
+    the known key if they have none), or None when their role signs in with a password only."""
+    from pengguna.models import User
+    from pengguna.two_factor import needs_otp
+
+    user = User.objects.get(username=username)
+    if not needs_otp(user):
+        return None
+    found = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return found or give_device(user)
 
 
 def wrong_code(device: TOTPDevice) -> str:
