@@ -27,7 +27,8 @@ COMMENT = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.DOT
 def project_templates() -> list[Path]:
     """Templates in the project's template directory and in its own apps (not installed
     packages: the admin's and drf-spectacular's are checked in the browser instead)."""
-    roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    dirs: list[str] = settings.TEMPLATES[0]["DIRS"]
+    roots = [Path(d) for d in dirs]
     roots += [
         Path(app.path) / "templates"
         for app in apps.get_app_configs()
