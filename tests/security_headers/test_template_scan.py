@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.apps import apps
@@ -27,7 +28,7 @@ COMMENT = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.DOT
 def project_templates() -> list[Path]:
     """Templates in the project's template directory and in its own apps (not installed
     packages: the admin's and drf-spectacular's are checked in the browser instead)."""
-    dirs: list[str] = settings.TEMPLATES[0]["DIRS"]
+    dirs = cast(list[str], settings.TEMPLATES[0]["DIRS"])
     roots = [Path(d) for d in dirs]
     roots += [
         Path(app.path) / "templates"
