@@ -260,7 +260,8 @@ ERROR_RESPONSES = {
     401: OpenApiResponse(
         ErrorSerializer,
         description=(
-            "Belum masuk (`not_authenticated`), atau kunci API ditolak: `invalid_key`, "
+            "Belum masuk (`not_authenticated`), sesi petugas yang belum memasukkan kode "
+            "verifikasi dua langkah (`otp_required`), atau kunci API ditolak: `invalid_key`, "
             "`key_revoked`, `key_expired`, `client_suspended`, `agreement_expired`, "
             "`user_inactive`."
         ),
