@@ -25,7 +25,15 @@ from django.utils import timezone
 from graduasi.models import GraduationType, PipelineRun, Proposal, ProposalStatus
 from graduasi.models.pipeline import RunTrigger
 from graduasi.pipeline.run import pipeline_run
-from kpm.models import Anggota, EnrolmentProposal, ImportJob, Kpm, KpmStatus
+from kpm.models import (
+    Anggota,
+    CorrectionField,
+    CorrectionRequest,
+    EnrolmentProposal,
+    ImportJob,
+    Kpm,
+    KpmStatus,
+)
 from pemberdayaan.models import FollowUp, Programme, Referral
 from pendamping.models import P2k2Group, P2k2Meeting, P2k2Session, Visit, VisitPurpose
 from pengguna.api_clients import api_key_issue
@@ -56,8 +64,12 @@ IMPORT_FILE = (
     b"AUTHZ-0001,3571012005100009,35.71.01.1001,Jl. Uji 9,2,2020-01-01,3571015808780009,"
     b"Ibu Uji,P,1978-08-18,istri,1\n"
 )
-# Route arguments that are not records: the dashboard export asked for one table as CSV.
-FIXED_KWARGS: dict[str, dict[str, str]] = {"dasbor:export": {"table": "pendamping", "fmt": "csv"}}
+# Route arguments that are not records: the dashboard export asked for one table as CSV, a
+# correction asked for a member's name.
+FIXED_KWARGS: dict[str, dict[str, str]] = {
+    "dasbor:export": {"table": "pendamping", "fmt": "csv"},
+    "koreksi:create": {"field": "nama"},
+}
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,16 @@ def _proposal(kpm: Kpm, officer: User, *, approved: bool) -> Proposal:
     return proposal
 
 
+def _correction(member: Anggota, kpm: Kpm) -> CorrectionRequest:
+    """The pengurus' name to be corrected, asked through the KPM's pendamping."""
+    assert kpm.pendamping is not None
+    return CorrectionRequest.objects.create(
+        anggota=member, field=CorrectionField.NAMA, value_now=member.nama,
+        value_asked=f"{member.nama} Rahayu", reason="Salah ketik di data awal.",
+        requested_by=kpm.pendamping.user,
+    )  # fmt: skip
+
+
 def _visit(kpm: Kpm) -> Visit:
     pendamping = kpm.pendamping
     assert pendamping is not None
@@ -223,6 +245,7 @@ def _kpm_records(world: World) -> dict[str, dict[str, Target]]:
             "anggota": pengurus.pk,
             "visit": _visit(kpm).pk,
             "proposal": _proposal(kpm, officer, approved=obj == "graduated").pk,
+            "correction": _correction(pengurus, kpm).pk,
             "p2k2_group": group.pk,
             "p2k2_meeting": meeting.pk,
         }
@@ -236,7 +259,17 @@ def _kpm_records(world: World) -> dict[str, dict[str, Target]]:
 
 
 KPM_KINDS = frozenset(
-    {"kpm", "anggota", "visit", "proposal", "referral", "follow_up", "p2k2_group", "p2k2_meeting"}
+    {
+        "kpm",
+        "anggota",
+        "visit",
+        "proposal",
+        "correction",
+        "referral",
+        "follow_up",
+        "p2k2_group",
+        "p2k2_meeting",
+    }
 )
 
 
