@@ -3,6 +3,9 @@ answers 503 with Retry-After instead of a 500: nothing was half-saved (every ser
 one transaction, which PostgreSQL rolls back when the connection dies), and the user can send
 the same form again in a moment. Under /api/ the answer is the API's JSON error shape.
 
+The middleware sees what a view raises; what a middleware raises before the view (reading the
+session, say) reaches the 500 handler, which hands it here too (config.handlers.server_error).
+
 The page is rendered without the request's context: looking up the signed-in user would ask
 the database that is not there."""
 
@@ -20,6 +23,11 @@ from config.handlers import API_PREFIX
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
+
+
+def database_lost(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database could not be reached or the connection was lost."""
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def database_unavailable(request: HttpRequest) -> HttpResponse:
@@ -47,7 +55,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not database_lost(exception):
             return None
         log.error("database unavailable during %s %s", request.method, request.path,
                   exc_info=exception)  # fmt: skip

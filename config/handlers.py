@@ -3,6 +3,8 @@ has to parse an HTML page; elsewhere Django's own pages."""
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -17,6 +19,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    from config.db_errors import database_lost, database_unavailable  # it imports this module
+
+    if database_lost(sys.exc_info()[1]):  # raised before the view, e.g. reading the session
+        return database_unavailable(request)
     if request.path.startswith(API_PREFIX):
         detail = _("Terjadi kesalahan di server; coba lagi nanti.")
         return JsonResponse({"code": "server_error", "detail": detail}, status=500)

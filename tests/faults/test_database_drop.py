@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 from django.test import RequestFactory
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from antrian.models import TaskMessage
@@ -140,6 +141,19 @@ def test_a_decision_whose_connection_drops_mid_save_answers_json_503_and_writes_
     assert AuditEvent.objects.count() == audit_before
     assert not Notice.objects.exists()
     assert not TaskMessage.objects.exists()
+
+
+@live_db
+def test_a_page_asked_for_after_the_connection_dropped_answers_503(client, world):
+    client.force_login(world.pendamping_kota.user)
+    client.raise_request_exception = False  # as a server: the error becomes the response
+    terminate_own_backend()  # the connection this request will find is already dead
+
+    response = client.get(reverse("home"))  # its first query reads the session
+
+    assert_503_page(response)
+    close_old_connections()  # what the server does after each request: drop the dead one
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_other_errors_are_left_to_the_server_error_page():
