@@ -7,7 +7,8 @@ sent later, oldest first, by the relay (a periodic task, the `relay_tasks` comma
 worker as it starts). A row is marked sent in the same transaction that holds its row lock
 while it is published, so two relays never send one row twice. The one gap is a crash after
 the broker took a message but before the mark committed: the message is sent again, with
-the same task id, and every task queued this way tolerates a second delivery.
+the same task id. Every task queued this way changes nothing when delivered again after the
+first delivery finished (tests/faults/test_duplicate_delivery.py).
 
 With no broker (tasks run in-process) the row is claimed, marked sent and its task run here
 after the commit; a task that fails is logged and its error kept on the row, and the change
