@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from celery.signals import worker_ready
+from django.db import connections
 
 log = logging.getLogger(__name__)
 
@@ -20,4 +21,8 @@ def relay_on_worker_start(**_: Any) -> None:
     except Exception:  # a worker starts even if the database is not there yet
         log.exception("task relay at worker start failed")
         return
+    finally:
+        # The worker's main process forks new pool processes later: none may inherit this
+        # process's database connection.
+        connections.close_all()
     log.info("task relay at worker start: %d sent, %d waiting", report.sent, report.waiting)
