@@ -131,3 +131,13 @@ def test_the_admin_sees_the_lockouts(client, world):
     page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
 
     assert "pendamping_kota" in page
+
+
+def test_a_password_check_from_inside_needs_no_request(client, world):
+    from django.contrib.auth import authenticate
+
+    fail(client, "pendamping_kota")
+
+    assert authenticate(username="pendamping_kota", password=PASSWORD) == world.pendamping_kota.user
+    assert authenticate(username="pendamping_kota", password="salah") is None
+    assert sign_in(client, "pendamping_kota").status_code == 429  # the web stays locked
