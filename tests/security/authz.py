@@ -37,7 +37,17 @@ MATRIX = Path(__file__).with_name("authz_matrix.csv")
 REGENERATE = "python -m tests.security.authz --write"
 WRITE_ENV = "AUTHZ_WRITE"
 
-ROLES = ("anonymous", "pendamping", "dinsos", "kementerian", "admin", "agency_user")
+# kementerian is East Java's (35, both kabupaten of the world); kementerian_jabar is West Java's,
+# for whom every record of the world lies outside the province.
+ROLES = (
+    "anonymous",
+    "pendamping",
+    "dinsos",
+    "kementerian",
+    "kementerian_jabar",
+    "admin",
+    "agency_user",
+)
 # An agency's API client signs with its key; only the API reads that header.
 API_ROLES = (*ROLES, "agency_api")
 OBJECTS = ("own", "same_district", "other_district", "graduated", "nonexistent")
@@ -136,6 +146,7 @@ IN_SCOPE: dict[str, frozenset[str]] = {
     "pendamping": frozenset({"own", "graduated"}),
     "dinsos": KOTA,
     "kementerian": EVERY,
+    "kementerian_jabar": NONE,
     "admin": EVERY,
     # An agency's own login sees graduated families, as its API client does (within its PKS).
     "agency_user": frozenset({"graduated"}),
@@ -155,6 +166,8 @@ IN_SCOPE_BY_KIND: dict[tuple[str, str], frozenset[str]] = {
     ("pendamping", "region"): NONE,
     ("pendamping", "region_query"): NONE,
     ("pendamping", "run"): NONE,
+    # A nightly run's record is national (timings and counts): every dashboard role reads it.
+    ("kementerian_jabar", "run"): frozenset({"own"}),
 }
 
 

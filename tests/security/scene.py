@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -72,6 +73,27 @@ FIXED_KWARGS: dict[str, dict[str, str]] = {
 }
 
 
+# What each role may find in a page (its KPM IDs, pengurus NIKs, pendamping names); any other role
+# finding one has been shown a record out of its scope.
+CASEWORK = frozenset({"dinsos", "kementerian", "admin"})
+WHOLE_PROVINCE = frozenset({"kementerian", "admin"})
+AGENCIES = frozenset({"agency_user", "agency_api"})
+SECRETS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
+    name: (re.compile(pattern, re.IGNORECASE), seen_by)
+    for name, pattern, seen_by in [
+        ("KDR-OWN", r"KDR-OWN|3571015808780002", CASEWORK | {"pendamping"}),
+        ("KDR-SAME", r"KDR-SAME(?!-GRAD)|3571035808780003", CASEWORK),
+        ("KAB-OTHER", r"KAB-OTHER(?!-GRAD)|3506015808780004", WHOLE_PROVINCE),
+        ("KDR-GRAD", r"KDR-GRAD|3571015808780005", CASEWORK | AGENCIES | {"pendamping"}),
+        ("KDR-SAME-GRAD", r"KDR-SAME-GRAD|3571035808780006", CASEWORK | AGENCIES),
+        # The agency client's agreement covers Kota Kediri only.
+        ("KAB-OTHER-GRAD", r"KAB-OTHER-GRAD|3506015808780007", WHOLE_PROVINCE | {"agency_user"}),
+        ("pendamping_kota_lain", r"pendamping_kota_lain", CASEWORK),
+        ("pendamping_kab", r"pendamping_kab", WHOLE_PROVINCE),
+    ]
+}
+
+
 @dataclass(frozen=True)
 class Target:
     """Where an object is: URL arguments, and a query string for the dashboards' areas."""
@@ -88,6 +110,8 @@ class Scene:
     clients: dict[str, Client]
     cookies: dict[str, SimpleCookie]
     errors: dict[Case, str] = field(default_factory=dict)
+    leaks: dict[Case, list[str]] = field(default_factory=dict)
+    seen: dict[Case, set[str]] = field(default_factory=dict)
 
     def url(self, route: Route, obj: str) -> str:
         if route.kind == "admin":
@@ -113,15 +137,28 @@ class Scene:
         url = self.url(route, case.object)
         with transaction.atomic():
             response = client.generic(case.method, url, **_body(route, case))
-            # Read a streamed body to its end: the test client then closes the response with the
-            # connection kept (closing it here would close the database connection).
-            for _chunk in getattr(response, "streaming_content", ()):
-                pass
+            body = _read(response)
             transaction.set_rollback(True)
+        if response.status_code == 200:
+            self._look_for_leaks(case, body)
         failure = getattr(response, "exc_info", None)
         if response.status_code >= 500 and failure:
             self.errors[case] = repr(failure[1])
         return response.status_code
+
+    def _look_for_leaks(self, case: Case, body: str) -> None:
+        """Names of households and pendamping the role may not see must not be in the page."""
+        self.seen[case] = {name for name, (pattern, _) in SECRETS.items() if pattern.search(body)}
+        found = sorted(name for name in self.seen[case] if case.role not in SECRETS[name][1])
+        if found:
+            self.leaks[case] = found
+
+
+def _read(response: Any) -> str:
+    """The body as text. A streamed body is read to its end: the test client then closes the
+    response keeping the database connection (closing it here would close the connection)."""
+    chunks = response.streaming_content if response.streaming else [response.content]
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def _body(route: Route, case: Case) -> dict[str, Any]:
@@ -337,6 +374,7 @@ def _clients(world: World, raw_key: str) -> dict[str, Client]:
         "pendamping": world.pendamping_kota.user,
         "dinsos": world.dinsos_kota,
         "kementerian": world.kementerian_jatim,
+        "kementerian_jabar": world.kementerian_jabar,
         "admin": world.admin,
         "agency_user": world.agency,
     }

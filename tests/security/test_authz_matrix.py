@@ -88,6 +88,20 @@ def test_every_case_answers(scene: Scene, quiet_refusals: None):
     started = time.monotonic()
     answers = {case: scene.answer(by_key[case.route], case) for case in asked}
     took = time.monotonic() - started
+    leaks = [
+        f"{c.route} {c.method} as {c.role} on {c.object} shows {', '.join(names)}"
+        for c, names in sorted(scene.leaks.items())
+    ]
+    assert not leaks, "Pages showing records out of the role's scope:\n" + "\n".join(leaks)
+    # The search finds what is there: each list shows what its role may see.
+    for role, names in [
+        ("pendamping", {"KDR-OWN", "KDR-GRAD"}),
+        ("dinsos", {"KDR-OWN", "KDR-SAME", "KDR-GRAD", "pendamping_kota_lain"}),
+        ("kementerian", {"KDR-OWN", "KDR-SAME", "KAB-OTHER", "pendamping_kab"}),
+    ]:
+        assert names <= scene.seen.get(Case("kpm:caseload", "GET", role, NO_OBJECT), set())
+    feed = Case("api:graduation-list", "GET", "agency_api", NO_OBJECT)
+    assert scene.seen.get(feed) == {"KDR-GRAD", "KDR-SAME-GRAD"}
     if writing:
         write_matrix(answers)
         print(f"\n{len(answers)} cases in {took:.1f} s written to {MATRIX}")
