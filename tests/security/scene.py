@@ -131,10 +131,13 @@ class Scene:
         client.cookies = copy.deepcopy(self.cookies[role])
         return client
 
-    def answer(self, route: Route, case: Case) -> int:
-        """The status the site gives this case; whatever it wrote is rolled back."""
+    def answer(self, route: Route, case: Case, *, query: str = "") -> int:
+        """The status the site gives this case (with `query` added to its URL); whatever it
+        wrote is rolled back."""
         client = self.client(case.role)
         url = self.url(route, case.object)
+        if query:
+            url += ("&" if "?" in url else "?") + query
         with transaction.atomic():
             response = client.generic(case.method, url, **_body(route, case))
             body = _read(response)

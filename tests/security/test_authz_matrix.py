@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
+from urllib.parse import urlencode
 
 import pytest
 
+from tests.conftest import DESA_KAB_KEDIRI, KAB_KEDIRI
 from tests.security.authz import (
     ADMIN_PAGE_ARGS,
     KIND_OBJECTS,
@@ -118,6 +120,33 @@ def test_every_case_answers(scene: Scene, quiet_refusals: None):
     assert not wrong, f"{len(wrong)} of {len(answers)} cases answered otherwise:\n" + "\n".join(
         [*wrong, f"If the change is intended: {FIX}"]
     )
+
+
+def test_filters_never_widen_a_list(scene: Scene, quiet_refusals: None):
+    """Every page without a record of its own, asked for the other kabupaten's region, desa or
+    pendamping (and a status), still shows only what the role may see, and never fails."""
+    world = scene.world
+    query = urlencode(
+        {
+            "wilayah": KAB_KEDIRI,
+            "kabupaten": KAB_KEDIRI,
+            "kecamatan": DESA_KAB_KEDIRI[:8],
+            "desa": DESA_KAB_KEDIRI,
+            "pendamping": world.pendamping_kab.pk,
+            "status": "lulus",
+            "tab": "diputuskan",
+        }
+    )
+    failed = []
+    for route in routes():
+        if route.objects != (NO_OBJECT,) or "GET" not in route.methods:
+            continue
+        for role in route.roles:
+            case = Case(route.key, "GET", role, NO_OBJECT)
+            if scene.answer(route, case, query=query) >= 500:
+                failed.append(f"{route.key} as {role}: {scene.errors.get(case, 'server error')}")
+    leaks = [f"{c.route} as {c.role} shows {', '.join(n)}" for c, n in sorted(scene.leaks.items())]
+    assert not failed + leaks, "\n".join(failed + leaks)
 
 
 # c) the matrix says what the design says ------------------------------------------------------
