@@ -68,10 +68,12 @@ class SessionLimitsMiddleware:
         )
         if verdict.ended is not None:
             logout(request)
-            request.session[ENDED] = verdict.ended.value
-            login_url = reverse("login")
             path = request.path_info
-            if not path.startswith(API_PREFIX) and path != login_url:
+            if path.startswith(API_PREFIX):  # carries on as anonymous: DRF answers 401
+                return self.get_response(request)
+            request.session[ENDED] = verdict.ended.value  # for the sign-in page to say why
+            login_url = reverse("login")
+            if path != login_url:
                 return _redirect(request, _with_next(login_url, request))
         elif verdict.touch:
             session.setdefault(SIGNED_IN_AT, now)

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -157,6 +156,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "pengguna/otp_verify.html", context)
 
 
+@never_cache  # the page shows the key
 @login_required
 def otp_enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in of an account that needs a second factor: scan the QR code (or type the
@@ -179,6 +179,4 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         "secret": secret_text(device),
         "otpauth": device.config_url,
     }
-    response = render(request, "pengguna/otp_enrol.html", context)
-    add_never_cache_headers(response)  # the page shows the key
-    return response
+    return render(request, "pengguna/otp_enrol.html", context)

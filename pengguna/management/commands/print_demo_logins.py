@@ -1,4 +1,5 @@
-"""`manage.py print_demo_logins`: where to open the app and which demo logins exist."""
+"""`manage.py print_demo_logins`: where to open the app, which demo logins exist, and how the
+officers and the admin give their second-factor code (the public demo key, or demo_otp)."""
 
 from __future__ import annotations
 
