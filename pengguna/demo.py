@@ -60,6 +60,11 @@ def is_demo_device(device: TOTPDevice) -> bool:
     return device.key == DEMO_TOTP_KEY
 
 
+def demo_otp_command(username: str) -> str:
+    """The command line that prints `username`'s current code, as typed in a new terminal."""
+    return f"DJANGO_DEBUG=true .venv/bin/python manage.py demo_otp {username}"
+
+
 @dataclass(frozen=True)
 class CurrentCode:
     code: str

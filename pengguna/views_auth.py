@@ -152,8 +152,17 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and (done := _token_step(request, device, form)) is not None:
         return done
-    context = {"form": form, "next": _safe_next(request)}
+    context = {"form": form, "next": _safe_next(request), "demo_command": _demo_hint(device)}
     return render(request, "pengguna/otp_verify.html", context)
+
+
+def _demo_hint(device: Any) -> str:
+    """For a demo login with the public demo key (DEBUG only): how to get its code."""
+    from pengguna.demo import demo_otp_allowed, demo_otp_command, is_demo_device
+
+    if demo_otp_allowed() and is_demo_device(device):
+        return demo_otp_command(device.user.get_username())
+    return ""
 
 
 @never_cache  # the page shows the key

@@ -97,7 +97,8 @@ def test_print_demo_logins_gives_officers_the_demo_key_and_the_command(settings,
 
     rows = {line.split()[0]: line for line in lines[2:]}
     assert "Kunci TOTP" in lines[1]
-    assert demo_secret() in rows["admin"] and "manage.py demo_otp admin" in rows["admin"]
+    assert demo_secret() in rows["admin"]
+    assert "DJANGO_DEBUG=true .venv/bin/python manage.py demo_otp admin" in rows["admin"]
     assert demo_secret() in rows["dinsos.kediri"]
     assert demo_secret() not in rows["pendamping.kediri"]
     assert "demo_otp" not in rows["pendamping.kediri"]
@@ -121,3 +122,24 @@ def test_print_demo_logins_prints_no_key_with_debug_off(settings, demo_users):
 
     assert "(hanya saat DEBUG)" in rows["admin"] and demo_secret() not in "".join(rows.values())
     assert not TOTPDevice.objects.exists()
+
+
+def test_the_code_page_of_a_demo_login_says_how_to_get_the_code(client, settings, demo_users):
+    settings.DEBUG = True
+    call_command("print_demo_logins", stdout=StringIO())
+    client.post(reverse("login"), {"username": "dinsos.kediri", "password": PASSWORD})
+
+    page = client.get(reverse("otp_verify")).content.decode()
+
+    assert "manage.py demo_otp dinsos.kediri" in page
+
+    settings.DEBUG = False
+    assert "demo_otp" not in client.get(reverse("otp_verify")).content.decode()
+
+
+def test_the_code_page_of_an_own_app_gives_no_demo_hint(client, settings, demo_users):
+    settings.DEBUG = True
+    give_device(demo_users["dinsos.kediri"])
+    client.post(reverse("login"), {"username": "dinsos.kediri", "password": PASSWORD})
+
+    assert "demo_otp" not in client.get(reverse("otp_verify")).content.decode()

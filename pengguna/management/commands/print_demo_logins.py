@@ -7,7 +7,13 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kpm.demo.api_client import DEMO_API_PATH, demo_api_key
 from kpm.demo.logins import DEMO_PASSWORD, DEMO_URL, DEMO_USERNAMES
-from pengguna.demo import demo_devices, demo_otp_allowed, demo_secret, is_demo_device
+from pengguna.demo import (
+    demo_devices,
+    demo_otp_allowed,
+    demo_otp_command,
+    demo_secret,
+    is_demo_device,
+)
 from pengguna.models import Role, User
 from pengguna.two_factor import needs_otp
 from wilayah.models import Kabupaten, Provinsi
@@ -57,7 +63,7 @@ def second_factor_labels(users: list[User]) -> dict[str, tuple[str, str]]:
             labels[user.username] = ("-", "-")
             continue
         key = demo_secret() if is_demo_device(device) else "(aplikasi sendiri)"
-        labels[user.username] = (key, f"manage.py demo_otp {user.username}")
+        labels[user.username] = (key, demo_otp_command(user.username))
     return labels
 
 
