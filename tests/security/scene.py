@@ -2,9 +2,11 @@
 case asked of the site inside a savepoint that is rolled back, so no case sees another's writes.
 
 Built on the `world` fixture: every record hangs from its KPM (own = kpm_own, same_district =
-kpm_same_district, other_district = kpm_other_district, graduated = kpm_graduated), or from an
-officer (own = dinsos_kota, same_district = a second officer of Kota Kediri, other_district =
-dinsos_kab), or is a region (Kota Kediri, one of its kecamatan, Kabupaten Kediri).
+kpm_same_district, other_district = kpm_other_district, graduated = kpm_graduated; referrals and
+follow-ups from a graduated family of each pendamping), or from an officer (own = dinsos_kota,
+same_district = a second officer of Kota Kediri, other_district = dinsos_kab), or is a region
+(Kota Kediri, one of its kecamatan, Kabupaten Kediri). Every page a role gets is searched for the
+households and pendamping it may not see.
 """
 
 from __future__ import annotations
