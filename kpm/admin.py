@@ -17,6 +17,7 @@ from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from graduasi.admin import MinistryPolicyAdminMixin, ReassessedAdminMixin
 from kpm.models import (
     Anggota,
+    CorrectionRequest,
     DesilHistory,
     EnrolmentCandidate,
     EnrolmentProposal,
@@ -25,6 +26,7 @@ from kpm.models import (
     Kpm,
 )
 from kpm.rules import mask_nik
+from kpm.selectors.corrections import shown_value
 from kpm.selectors.waiting import visible_kabupaten
 from wilayah.admin import ProvinsiCodeFilter
 
@@ -206,3 +208,34 @@ class EnrolmentCandidateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("kpm", "proposal")
     search_fields = ("=kpm__kpm_id",)
     show_full_result_count = False
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Correction requests are filed and decided on the Koreksi data pages (four eyes, the change
+    applied in the decision's transaction); here they are only looked at. A NIK asked or held
+    shows masked in the list."""
+
+    list_display = (
+        "requested_at",
+        "anggota",
+        "field",
+        "value_now_shown",
+        "value_asked_shown",
+        "status",
+        "requested_by",
+        "decided_by",
+    )
+    list_select_related = ("anggota", "requested_by", "decided_by")
+    list_filter = ("status", "field", "requested_at")
+    search_fields = ("=anggota__kpm__kpm_id", "anggota__nama")
+    date_hierarchy = "requested_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("data sekarang"))
+    def value_now_shown(self, correction: CorrectionRequest) -> str:
+        return shown_value(correction.field, correction.value_now, full_nik=False)
+
+    @admin.display(description=_("data yang diminta"))
+    def value_asked_shown(self, correction: CorrectionRequest) -> str:
+        return shown_value(correction.field, correction.value_asked, full_nik=False)

@@ -224,3 +224,15 @@ def test_the_pendamping_follows_requests_of_their_caseload(pendamping, world, mo
 
     assert [r.correction.anggota for r in listing.context["rows"]] == [mother]
     assert ASKED_NIK not in listing.content.decode()
+
+
+def test_the_admin_lists_requests_read_only_with_the_nik_masked(world, mother):
+    correction = nik_request(world, mother)
+    admin = signed_in(world.admin)
+
+    listing = admin.get(reverse("admin:kpm_correctionrequest_changelist")).content.decode()
+    change = admin.get(reverse("admin:kpm_correctionrequest_change", args=[correction.pk]))
+
+    assert "3571********0009" in listing and ASKED_NIK not in listing
+    assert change.status_code == 200
+    assert admin.get(reverse("admin:kpm_correctionrequest_add")).status_code == 403
