@@ -49,7 +49,9 @@ types: $(STAMP)
 
 check: lint types test
 
+# The benchmarks also need the load generator (locust), kept out of the test requirements.
 bench: setup
+	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Refresh locale/: the id catalogue mirrors the Indonesian source; en is translated by hand.

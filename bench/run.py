@@ -2,7 +2,7 @@
 
 Each module bench/bench_*.py has `run(options) -> list[Measurement]`. Options: --only NAME
 (module suffix, repeatable), --kpm N (seed size, default 1,000,000), --rows N (import file
-rows, default 100,000).
+rows, default 100,000), --load-seconds N (the load scenario's length, default 180).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["wilayah", "import", "seed", "workspace", "graduasi", "dashboard", "api"]
+MODULES = ["wilayah", "import", "seed", "workspace", "graduasi", "dashboard", "api", "load"]
 
 
 def machine() -> str:
@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=MODULES)
     parser.add_argument("--kpm", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--load-seconds", type=int, default=180)
     options = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
