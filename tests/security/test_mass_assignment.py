@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -27,7 +27,7 @@ from graduasi.services.proposals import (
     proposal_draft,
     proposal_submit,
 )
-from kpm.models import Anggota, Kpm, KpmStatus
+from kpm.models import Anggota, EnrolmentProposal, FundedQuota, Kpm, KpmStatus
 from pemberdayaan.models import FollowUp, Programme, Referral, ReferralOutcome, ReferralStatus
 from pendamping.models import P2k2Group, Visit
 from pengguna.models import User
@@ -39,6 +39,7 @@ from tests.conftest import (
     bearer,
     make_api_client,
 )
+from tests.factories import AnggotaFactory, KpmFactory
 from tests.pemberdayaan import graduate
 
 TODAY = timezone.localdate()
@@ -512,3 +513,42 @@ def test_an_agency_outcome_sets_the_status_its_kind_leads_to(world, graduated):
         assert outcome.status_after == ReferralStatus.ACCEPTED
         assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.ACCEPTED
     assert_kpm_untouched(world.kpm_graduated, status=KpmStatus.GRADUATED)
+
+
+# The waiting list: an officer proposes from their own kabupaten's list ------------------------
+
+
+def test_an_enrolment_proposal_is_for_the_officer_s_kabupaten_whatever_is_posted(world):
+    FundedQuota.objects.create(
+        kabupaten_id=KOTA_KEDIRI, valid_from=date(TODAY.year, 1, 1), funded_kpm=10
+    )
+    for desa in (DESA_KOTA_KEDIRI, DESA_KAB_KEDIRI):  # a place freed on each side
+        KpmFactory.create(
+            desa_code=desa, status=KpmStatus.GRADUATED, graduated_on=TODAY,
+            graduation_type=GraduationType.ALAMIAH, last_paid_year=TODAY.year,
+            last_paid_tahap=(TODAY.month - 1) // 3 + 1,
+        )  # fmt: skip
+    waiting = {}
+    for name, desa, desil in (("W-KOTA", DESA_KOTA_KEDIRI, 2), ("W-KAB", DESA_KAB_KEDIRI, 1)):
+        waiting[name] = KpmFactory.create(
+            kpm_id=name, desa_code=desa, desil=desil, status=KpmStatus.WAITING
+        )
+        AnggotaFactory.create(kpm=waiting[name], pengurus=True)
+    page = signed_in(world.dinsos_kota)
+    data = {
+        **forbidden_fields(world),
+        "count": "1",
+        "note": "Tahap 1",
+        "kabupaten": DESA_KAB_KEDIRI[:5],
+        "kabupaten_id": DESA_KAB_KEDIRI[:5],
+        "kpm_ids": ["W-KAB"],
+        "households": [waiting["W-KAB"].pk],
+    }
+
+    response = page.post(reverse("kepesertaan:waiting"), data)
+
+    assert response.status_code == 302
+    proposal = EnrolmentProposal.objects.get()
+    assert (proposal.kabupaten_id, proposal.proposed_by) == (KOTA_KEDIRI, world.dinsos_kota)
+    assert [c.kpm.kpm_id for c in proposal.candidates.all()] == ["W-KOTA"]
+    assert {k.status for k in Kpm.objects.filter(kpm_id__in=waiting)} == {KpmStatus.WAITING}
