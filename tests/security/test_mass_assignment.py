@@ -27,7 +27,14 @@ from graduasi.services.proposals import (
     proposal_draft,
     proposal_submit,
 )
-from kpm.models import Anggota, EnrolmentProposal, FundedQuota, Kpm, KpmStatus
+from kpm.models import (
+    Anggota,
+    CorrectionRequest,
+    EnrolmentProposal,
+    FundedQuota,
+    Kpm,
+    KpmStatus,
+)
 from pemberdayaan.models import FollowUp, Programme, Referral, ReferralOutcome, ReferralStatus
 from pendamping.models import P2k2Group, Visit
 from pengguna.models import User
@@ -552,3 +559,63 @@ def test_an_enrolment_proposal_is_for_the_officer_s_kabupaten_whatever_is_posted
     assert (proposal.kabupaten_id, proposal.proposed_by) == (KOTA_KEDIRI, world.dinsos_kota)
     assert [c.kpm.kpm_id for c in proposal.candidates.all()] == ["W-KOTA"]
     assert {k.status for k in Kpm.objects.filter(kpm_id__in=waiting)} == {KpmStatus.WAITING}
+
+
+# Correction requests: the person's asked value goes in; the decision is the other officer's ----
+
+
+def test_a_correction_request_is_filed_undecided_for_the_member_in_the_url(world):
+    member = Anggota.objects.get(kpm=world.kpm_own, is_pengurus=True)
+    other = Anggota.objects.get(kpm=world.kpm_other_district, is_pengurus=True)
+    page = signed_in(world.pendamping_kota.user)
+    data = {
+        **forbidden_fields(world),
+        "status": "disetujui",
+        "anggota": other.pk,
+        "field": "nik",
+        "value_now": "Nama Lain",
+        "value_asked": "Nama Lain",
+        "requested_by": world.dinsos_kab.pk,
+        "nilai": "Siti Aminah Rahayu",
+        "alasan": "Nama di KTP tertulis lengkap.",
+    }
+
+    response = page.post(reverse("koreksi:create", args=[member.pk, "nama"]), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    correction = CorrectionRequest.objects.get()
+    assert (correction.anggota, correction.field) == (member, "nama")
+    assert (correction.value_now, correction.value_asked) == (member.nama, "Siti Aminah Rahayu")
+    assert (correction.status, correction.decided_by, correction.decided_at) == (
+        "diajukan",
+        None,
+        None,
+    )
+    assert correction.requested_by == world.pendamping_kota.user
+    assert Anggota.objects.get(pk=member.pk).nama == member.nama  # corrected only on approval
+    assert Anggota.objects.get(pk=other.pk).nama == other.nama
+
+
+def test_an_approval_applies_the_asked_value_and_records_the_officer(world):
+    member = Anggota.objects.get(kpm=world.kpm_own, is_pengurus=True)
+    correction = CorrectionRequest.objects.create(
+        anggota=member, field="nama", value_now=member.nama, value_asked="Siti Aminah Rahayu",
+        reason="Nama di KTP tertulis lengkap.", requested_by=world.pendamping_kota.user,
+    )  # fmt: skip
+    page = signed_in(world.dinsos_kota)
+    data = {
+        **forbidden_fields(world),
+        "value_asked": "Nama Sisipan",
+        "nilai": "Nama Sisipan",
+        "status": "ditolak",
+        "catatan": "Sesuai KTP.",
+    }
+
+    response = page.post(reverse("koreksi:approve", args=[correction.pk]), data)
+
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    assert (correction.status, correction.decided_by) == ("disetujui", world.dinsos_kota)
+    assert correction.requested_by == world.pendamping_kota.user
+    assert Anggota.objects.get(pk=member.pk).nama == "Siti Aminah Rahayu"
+    assert_kpm_untouched(world.kpm_own)
