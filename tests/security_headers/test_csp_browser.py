@@ -12,10 +12,10 @@ from django.apps import apps
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from kpm.models import Anggota
-from tests.browser import outside, record_requests
+from tests.browser import outside, record_requests, scroll_width
 from tests.conftest import SEED_MIGRATIONS, live_db
 from tests.test_dashboard_browser import expect_charts_drawn, richer
-from tests.test_workspace_browser import sign_in, sign_out
+from tests.test_workspace_browser import PHONE, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, live_db]
 
@@ -67,9 +67,23 @@ def test_the_pendamping_pages_run_under_the_policy(page: Page, live_server, worl
     expect(page.locator("h1")).to_contain_text("KDR-OWN")
     visit(page, live_server, "/kunjungan/KDR-OWN/baru/")
     expect(page.locator("form")).not_to_have_count(0)
+    page.set_viewport_size(PHONE)  # the correction pages on a phone: nothing scrolls sideways
     visit(page, live_server, f"/koreksi/anggota/{member.pk}/")
+    assert scroll_width(page) <= PHONE["width"]
     page.get_by_role("link", name="Koreksi tanggal lahir").click()
     expect(page.locator("h1")).to_have_text("Koreksi tanggal lahir")
+    page.get_by_label("Data yang benar").fill("1978-08-17")
+    page.get_by_label("Alasan dan bukti").fill("Akta kelahiran menulis 17 Agustus 1978.")
+    page.get_by_role("button", name="Ajukan koreksi").click()
+    expect(page.get_by_role("alert")).to_contain_text("ajukan koreksi NIK lebih dulu")
+    visit(page, live_server, f"/koreksi/anggota/{member.pk}/nama/")
+    page.get_by_label("Data yang benar").fill("Siti Aminah")
+    page.get_by_label("Alasan dan bukti").fill("KTP menulis Siti Aminah.")
+    page.get_by_role("button", name="Ajukan koreksi").click()
+    expect(page.get_by_test_id("value-asked")).to_have_text("Siti Aminah")
+    assert scroll_width(page) <= PHONE["width"]
+    visit(page, live_server, "/koreksi/")
+    assert scroll_width(page) <= PHONE["width"]
     visit(page, live_server, "/p2k2/")
     sign_out(page)
 
