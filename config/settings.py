@@ -262,8 +262,9 @@ SPECTACULAR_SETTINGS = {
         "per menit (429 dengan `Retry-After`).\n\n"
         'Setiap galat berbentuk `{"code": "...", "detail": "..."}`; isian tidak sah '
         "memakai `code` `invalid` dengan `fields`. Kode tetap: `not_authenticated` (401), "
-        "`invalid_key`, `key_revoked`, `key_expired`, `client_suspended`, `agreement_expired` "
-        "(401), `forbidden`, `four_eyes`, `permission_denied` (403), `not_found` (404), "
+        "`invalid_key`, `key_revoked`, `key_expired`, `client_suspended`, `agreement_expired`, "
+        "`otp_required` (sesi petugas yang belum memasukkan kode autentikator) (401), "
+        "`forbidden`, `four_eyes`, `permission_denied` (403), `not_found` (404), "
         "`conflict`, `referral_closed` (409), `idempotency_key_reused` (422), `throttled` (429), "
         "dan kode aturan lain (400), mis. `outcome_not_allowed`, `idempotency_key_required`."
     ),
