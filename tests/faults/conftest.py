@@ -12,7 +12,7 @@ from tests.kpm.test_import_worker import _forget_connections
 
 
 @pytest.fixture
-def broker(settings) -> Iterator[Broker]:
+def broker(settings, monkeypatch) -> Iterator[Broker]:
     """The broker as a test sets it; the app's own settings come back afterwards, and the
     suite's Redis database is emptied."""
     import redis
@@ -21,7 +21,7 @@ def broker(settings) -> Iterator[Broker]:
 
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     try:
-        yield Broker(settings)
+        yield Broker(settings, monkeypatch)
     finally:
         app.conf.update(previous)
         _forget_connections(app)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -65,10 +66,14 @@ class Broker:
     """Points the Celery app, and the cache that follows the broker in production, at a URL."""
 
     settings: Any
+    monkeypatch: pytest.MonkeyPatch
 
     def point_at(self, url: str) -> None:
         from config.celery import app
 
+        # Celery reads CELERY_BROKER_URL from the environment before its own settings (CI sets
+        # it), so the environment is pointed too.
+        self.monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.update(broker_url=url, task_always_eager=False)
         _forget_connections(app)
         self.settings.CACHES = {
