@@ -4,12 +4,10 @@ after a change, which takes no lock: it writes the same rows the same way."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import time
-import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from multiprocessing.process import BaseProcess
 from typing import TypeVar
@@ -20,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from antrian.services import enqueue
+from config.locks import run_lock
 from graduasi.models import KpmAssessment, PipelineRun, RunStatus
 from graduasi.pipeline.batches import (
     FAILURES_KEPT,
@@ -37,23 +36,6 @@ from graduasi.selectors import policy_on
 log = logging.getLogger(__name__)
 LOCK_NAME = "graduasi.pipeline"
 T = TypeVar("T")
-
-
-@contextlib.contextmanager
-def run_lock(name: str) -> Iterator[bool]:
-    """A PostgreSQL advisory lock held by this connection while the block runs: True if taken,
-    False if another session holds it. Every process and machine sharing the database sees
-    the same lock, and it is released when the holder's connection ends, even if killed."""
-    key = zlib.crc32(name.encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        taken = bool(cursor.fetchone()[0])
-    try:
-        yield taken
-    finally:
-        if taken:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def _timed(run: PipelineRun, field: str, stage: Callable[[], T]) -> T:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from antrian.services import enqueue
 from config.errors import DomainError
+from config.locks import run_lock
 from kpm.importing.progress import ProgressWriter
 from kpm.importing.records import ImportFileError
 from kpm.importing.service import import_kpm_file
@@ -147,9 +148,16 @@ def import_job_cancel(*, job: ImportJob) -> ImportJob:
 
 def import_job_run(*, job_id: int, live_progress: bool = False) -> ImportJob:
     """Carry out a confirmed import and record its report; a job not running is left alone."""
-    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
-    if job.status != ImportStatus.RUNNING:
-        return job
+    # A task may be delivered twice (the outbox's crash window, a broker redelivering a long
+    # task): the copy that finds the job taken, or no longer running, leaves it alone.
+    with run_lock(f"kpm.import_job.{job_id}") as taken:
+        job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
+        if not taken or job.status != ImportStatus.RUNNING:
+            return job
+        return _run(job, live_progress=live_progress)
+
+
+def _run(job: ImportJob, *, live_progress: bool) -> ImportJob:
     progress = ProgressWriter(job.pk) if live_progress else None
     try:
         with job.file.open("rb") as handle:

@@ -89,3 +89,37 @@ def test_a_batch_helper_delivered_after_its_run_ended_does_nothing(world, settin
 
     assert row_versions("graduasi_kpmassessment") == before
     assert PipelineRun.objects.get(pk=run.pk).assessed == KpmAssessment.objects.count()
+
+
+def test_an_import_delivered_again_while_it_runs_leaves_the_running_one_alone(
+    db, django_capture_on_commit_callbacks
+):
+    """The second copy finds the job's lock held by the first (another database session) and
+    returns without importing or touching the job; once the first is done, the job runs."""
+    import zlib
+
+    import psycopg2
+    from django.db import connections
+
+    officer = make_user("dinsos_impor", Role.DINSOS, "35.71")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_job_upload(user=officer, name="kpm.csv", data=SAMPLE.read_bytes())
+    with django_capture_on_commit_callbacks(execute=False):
+        import_job_confirm(job=ImportJob.objects.get(pk=job.pk))
+    run = TaskMessage.objects.get(task="kpm.tasks.import_run")
+    kpm_before = Kpm.objects.count()
+
+    params = connections["default"].get_connection_params()
+    first = psycopg2.connect(**params)  # the run already working on the job
+    key = zlib.crc32(f"kpm.import_job.{job.pk}".encode())
+    try:
+        with first.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        assert deliver(import_run, run) == ImportStatus.RUNNING
+        assert Kpm.objects.count() == kpm_before
+        assert ImportJob.objects.get(pk=job.pk).finished_at is None
+    finally:
+        first.close()  # its session ends, and the lock with it
+
+    assert deliver(import_run, run) == ImportStatus.DONE
+    assert Kpm.objects.count() > kpm_before
