@@ -121,14 +121,22 @@ def test_dinsos_and_ministry_pages_run_under_the_policy(page: Page, live_server,
 
 
 @pytest.fixture
-def admin_without_regions(monkeypatch):
+def admin_without_regions():
     """Live-server tests keep the region tables between tests by leaving the wilayah app out of
     the app registry (tests/conftest.py LIVE_APPS); the admin lists every registered model's
-    app, so here it lists them without the region models."""
+    app, so here it lists them without the region models. The shared site's registry is
+    changed in place and put back whole afterwards (never replaced or deleted)."""
     from django.contrib import admin
 
-    kept = {m: a for m, a in admin.site._registry.items() if m._meta.app_label != "wilayah"}
-    monkeypatch.setattr(admin.site, "_registry", kept)
+    registry = admin.site._registry
+    saved = dict(registry)
+    for model in [m for m in registry if m._meta.app_label == "wilayah"]:
+        del registry[model]
+    try:
+        yield
+    finally:
+        registry.clear()
+        registry.update(saved)
 
 
 def test_the_admin_runs_under_the_policy(
