@@ -11,30 +11,12 @@ from audit.models import AccessEvent, AuditAction
 from audit.services import access_record, audit_record
 from kpm.models import Anggota
 from kpm.rules import mask_nik
+from tests.audit.conftest import agency_pull
 from tests.conftest import make_api_client
 
 URL = reverse("admin:audit_accessevent_subject_report")
 GRADUATED_NIK = "3571015808780005"  # the pengurus of world.kpm_graduated
 OTHER_NIK = "3571015808780002"  # the pengurus of world.kpm_own
-
-
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
-def agency_pull(api_client, kpm_ids: list[str]) -> AccessEvent:
-    """What the agency endpoints log for a page of records."""
-    return access_record(
-        actor=api_client.user,
-        client=api_client,
-        endpoint="/api/v1/graduations/?page_size=500",
-        purpose=api_client.purpose,
-        object_type="kpm",
-        record_ids=kpm_ids,
-        detail={"agreement": api_client.agreement_number, "fields": api_client.fields},
-    )
 
 
 def report(client, nik: str):

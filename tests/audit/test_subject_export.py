@@ -12,9 +12,10 @@ from django.core import signing
 from django.urls import reverse
 
 from audit.models import AccessEvent, AuditAction, AuditEvent
-from audit.services import access_record, audit_record
+from audit.services import audit_record
 from audit.views import EXPORT_SALT
 from kpm.models import Anggota
+from tests.audit.conftest import agency_pull
 from tests.conftest import make_api_client, make_user
 from tests.factories import AnggotaFactory
 
@@ -22,24 +23,6 @@ EXPORT = reverse("admin:audit_accessevent_subject_export")
 REPORT = reverse("admin:audit_accessevent_subject_report")
 GRADUATED_NIK = "3571015808780005"  # the pengurus of world.kpm_graduated
 OWN_NIK = "3571015808780002"  # the pengurus of world.kpm_own
-
-
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
-def agency_pull(api_client, kpm_ids: list[str]) -> AccessEvent:
-    return access_record(
-        actor=api_client.user,
-        client=api_client,
-        endpoint="/api/v1/graduations/?page_size=500",
-        purpose=api_client.purpose,
-        object_type="kpm",
-        record_ids=kpm_ids,
-        detail={"agreement": api_client.agreement_number, "fields": api_client.fields},
-    )
 
 
 def download(client, **data) -> dict:

@@ -10,11 +10,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,24 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import needs_service
+from tests.graduasi.test_pipeline_worker import wait_for as wait_for  # shared with these tests
 from tests.graduasi.test_pipeline_worker import worker_database_url
 from tests.kpm.test_import_worker import _forget_connections
 
 REDIS_URL = os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 QUEUE = "celery"  # Celery's default queue, in this suite's own Redis database
 TIMEOUT = 60.0
-T = TypeVar("T")
-
-
-def wait_for(what: str, check: Callable[[], T | None], seconds: float = TIMEOUT) -> T:
-    """Poll `check` until it returns something truthy."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"still waiting after {seconds} s for {what}")
 
 
 def live_redis() -> str:
