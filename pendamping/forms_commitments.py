@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from pendamping.rules import Commitment, CommitmentFact
@@ -29,15 +32,36 @@ def field_name(anggota_id: int) -> str:
     return f"anggota_{anggota_id}"
 
 
+def version_name(anggota_id: int) -> str:
+    return f"versi_{anggota_id}"
+
+
+def data_with(data: Mapping[str, Any], values: Mapping[str, str]) -> QueryDict:
+    """A copy of a bound form's data with some values replaced (a conflict's versions)."""
+    copied = data.copy() if isinstance(data, QueryDict) else QueryDict(mutable=True)
+    if not isinstance(data, QueryDict):
+        copied.update(data)
+    for name, value in values.items():
+        copied[name] = value  # replaces; QueryDict.update would append
+    return copied
+
+
 class CommitmentGridForm(forms.Form):
     """School members get an attendance percentage, health members a yes/no; a field left
-    empty means not verified yet."""
+    empty means not verified yet. Hidden: the submission's key (a resent or replayed form
+    saves once) and, per member, the version of the month the form was opened on."""
+
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, rows: list[CommitmentRow], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.initial.setdefault("idempotency_key", uuid.uuid4())
         for row in rows:
             self.fields[field_name(row.anggota.pk)] = self._field(row)
+            self.fields[version_name(row.anggota.pk)] = forms.CharField(
+                required=False, max_length=32, initial=row.version, widget=forms.HiddenInput
+            )
 
     @staticmethod
     def _field(row: CommitmentRow) -> forms.Field:
@@ -67,9 +91,24 @@ class CommitmentGridForm(forms.Form):
         )
 
     @property
-    def lines(self) -> list[tuple[CommitmentRow, forms.BoundField]]:
-        """Each grid row with its field, in the grid's order."""
-        return [(row, self[field_name(row.anggota.pk)]) for row in self.rows]
+    def lines(self) -> list[tuple[CommitmentRow, forms.BoundField, forms.BoundField]]:
+        """Each grid row with its field and its hidden base version, in the grid's order."""
+        return [
+            (row, self[field_name(row.anggota.pk)], self[version_name(row.anggota.pk)])
+            for row in self.rows
+        ]
+
+    def base_versions(self) -> dict[int, str] | None:
+        """The versions the form was opened on, by anggota id; None from a form without them."""
+        names = {row.anggota.pk: version_name(row.anggota.pk) for row in self.rows}
+        if not any(name in self.data for name in names.values()):
+            return None
+        return {pk: self.cleaned_data.get(name) or "" for pk, name in names.items()}
+
+    def take_versions(self, versions: dict[str, str]) -> None:
+        """After a conflict: carry the server's current versions, so saving again keeps the
+        values shown in the form."""
+        self.data = data_with(self.data, versions)
 
     def entries(self) -> dict[int, CommitmentFact]:
         """The cleaned facts by anggota id, for commitment_record."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -9,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpm.models import Kpm
+from pendamping.forms_commitments import data_with
 from pendamping.models import AttendanceStatus, P2k2Group, P2k2Meeting, P2k2Session, Pendamping
 from pendamping.selectors import (
     p2k2_candidates,
     p2k2_caseload_desa,
     p2k2_member_choices,
     p2k2_modules,
+    roll_version,
 )
 from wilayah.models import Desa
 
@@ -139,7 +142,12 @@ def roll_field_name(kpm_id: int) -> str:
 
 
 class RollCallForm(forms.Form):
-    """The date held and one hadir / izin / tidak hadir per KPM (default hadir)."""
+    """The date held and one hadir / izin / tidak hadir per KPM (default hadir). Hidden: the
+    submission's key (a resent or replayed form saves once) and the version of the roll-call
+    the form was opened on."""
+
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    versi = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     held_on = forms.DateField(
         label=_("Tanggal pelaksanaan"),
@@ -159,6 +167,10 @@ class RollCallForm(forms.Form):
         self.roll = roll
         today = timezone.localdate()
         self.initial.setdefault("held_on", min(meeting.scheduled_on, today))
+        self.initial.setdefault("idempotency_key", uuid.uuid4())
+        recorded = {kpm.pk: status for kpm, status in roll if status}
+        version = roll_version(meeting.status, meeting.scheduled_on, recorded)
+        self.initial.setdefault("versi", version)
         for kpm, status in roll:
             self.fields[roll_field_name(kpm.pk)] = forms.ChoiceField(
                 label=kpm.kpm_id,
@@ -182,6 +194,15 @@ class RollCallForm(forms.Form):
     @property
     def lines(self) -> list[tuple[Kpm, forms.BoundField]]:
         return [(kpm, self[roll_field_name(kpm.pk)]) for kpm, _status in self.roll]
+
+    def base_version(self) -> str | None:
+        """The version the form was opened on; None from a form without one."""
+        return self.cleaned_data.get("versi") if "versi" in self.data else None
+
+    def take_versions(self, versions: dict[str, str]) -> None:
+        """After a conflict: carry the server's current version, so saving again keeps the
+        values shown in the form."""
+        self.data = data_with(self.data, versions)
 
     def attendance(self) -> dict[int, str]:
         return {kpm.pk: self.cleaned_data[roll_field_name(kpm.pk)] for kpm, _status in self.roll}

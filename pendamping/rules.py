@@ -13,6 +13,7 @@ verifications; a KPM with no verification at all is not flagged.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -100,3 +101,17 @@ def months_back(month: date, count: int) -> list[date]:
 def coverage_pct(attended: int, total: int) -> int:
     """Share of a catalogue covered, as a whole percentage rounded down (0 for an empty one)."""
     return attended * 100 // total if total else 0
+
+
+def record_version(*parts: object) -> str:
+    """A short fingerprint of what a record holds. A form carries it as its base version, so
+    a change made by someone else before the form comes back is seen, not overwritten."""
+    text = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def edit_conflicts(*, base: str | None, current: str, same_as_current: bool) -> bool:
+    """Whether an edit opened on version `base` collides with the record now at `current`:
+    only when the record changed meanwhile and the edit would change it again. A form that
+    sent no base version (an older page, an API caller) is not checked."""
+    return base is not None and base != current and not same_as_current

@@ -25,7 +25,13 @@ from pendamping.models import (
     P2k2Session,
     Pendamping,
 )
-from pendamping.rules import Commitment, commitment_owed, coverage_pct, months_back
+from pendamping.rules import (
+    Commitment,
+    commitment_owed,
+    coverage_pct,
+    months_back,
+    record_version,
+)
 from wilayah.models import Desa
 
 if TYPE_CHECKING:
@@ -67,6 +73,17 @@ class CommitmentRow:
     @property
     def kind_label(self) -> str:
         return str(CommitmentKind(self.kind.value).label)
+
+    @property
+    def version(self) -> str:
+        return commitment_version(self.current)
+
+
+def commitment_version(row: CommitmentVerification | None) -> str:
+    """The base version of one member's month as a form shows it ("" while nothing is recorded)."""
+    if row is None:
+        return ""
+    return record_version(row.kind, row.attendance_pct, row.checkup_done)
 
 
 def commitment_grid(kpm: Kpm, *, month: date) -> list[CommitmentRow]:
@@ -163,6 +180,12 @@ def p2k2_meeting_roll(meeting: P2k2Meeting) -> list[tuple[Kpm, str | None]]:
     if former:
         members += list(Kpm.objects.filter(pk__in=former).with_pengurus_name())
     return [(kpm, recorded.get(kpm.pk)) for kpm in members]
+
+
+def roll_version(status: str, held_on: date, recorded: dict[int, str]) -> str:
+    """The base version of a meeting's roll-call: its status, date and every recorded line."""
+    lines = (f"{kpm_id}:{recorded[kpm_id]}" for kpm_id in sorted(recorded))
+    return record_version(status, held_on.isoformat(), *lines)
 
 
 def p2k2_modules() -> list[P2k2Module]:

@@ -15,6 +15,7 @@ from pendamping.models.p2k2 import (
     P2k2Module,
     P2k2Session,
 )
+from pendamping.models.submissions import Submission, SubmissionKind
 from pendamping.models.visits import CommitmentKind, CommitmentVerification, Visit, VisitPurpose
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "P2k2Module",
     "P2k2Session",
     "Pendamping",
+    "Submission",
+    "SubmissionKind",
     "Visit",
     "VisitPurpose",
 ]

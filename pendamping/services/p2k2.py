@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_event, audit_record, audit_write
-from config.errors import DomainError
+from config.errors import ConflictError, Difference, DomainError
 from kpm.models import Kpm
 from pendamping.models import (
     AttendanceStatus,
@@ -22,8 +23,11 @@ from pendamping.models import (
     P2k2Meeting,
     P2k2Session,
     Pendamping,
+    SubmissionKind,
 )
-from pendamping.selectors import p2k2_caseload, p2k2_caseload_desa
+from pendamping.rules import edit_conflicts
+from pendamping.selectors import p2k2_caseload, p2k2_caseload_desa, roll_version
+from pendamping.services.submissions import submission_accepted, submission_record
 from wilayah.models import Desa
 
 
@@ -148,9 +152,14 @@ def p2k2_meeting_hold(
     attendance: Mapping[int, str],
     actor: Any,
     today: date | None = None,
+    idempotency_key: uuid.UUID | None = None,
+    base_version: str | None = None,
 ) -> P2k2Meeting:
     """Record the roll-call (kpm pk -> hadir/izin/tidak_hadir) and mark the meeting held; a
-    held meeting's roll-call may be corrected the same way."""
+    held meeting's roll-call may be corrected the same way.
+
+    A replay of an accepted `idempotency_key` writes nothing; a roll-call opened on
+    `base_version` that someone changed meanwhile is refused with a ConflictError."""
     if held_on > (today or timezone.localdate()):
         raise DomainError(
             _("Tanggal pelaksanaan belum terjadi; isi tanggal hari ini atau sebelumnya."),
@@ -164,9 +173,14 @@ def p2k2_meeting_hold(
         )
     with transaction.atomic():
         locked = P2k2Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if idempotency_key is not None and submission_accepted(
+            key=idempotency_key, kind=SubmissionKind.ROLL_CALL, meeting_id=locked.pk
+        ):
+            return locked
         if locked.status == MeetingStatus.CANCELLED:
             raise DomainError(_("Pertemuan ini sudah dibatalkan."), code="meeting_cancelled")
         existing = {row.kpm_id: row for row in locked.attendance.select_for_update()}
+        _refuse_roll_conflict(locked, held_on, attendance, existing, base_version)
         _check_roll(locked, set(attendance), set(existing))
         events = _attendance_upsert(locked, attendance, existing, actor)
         before = {"status": locked.status, "scheduled_on": locked.scheduled_on.isoformat()}
@@ -179,7 +193,57 @@ def p2k2_meeting_hold(
                 audit_event(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=changes)
             )
         audit_write(events)
+        if idempotency_key is not None:
+            submission_record(
+                key=idempotency_key, kind=SubmissionKind.ROLL_CALL, actor=actor,
+                written=len(events), meeting_id=locked.pk,
+            )  # fmt: skip
         return locked
+
+
+def _status_label(status: str | None) -> str:
+    return str(AttendanceStatus(status).label) if status else "–"
+
+
+def _refuse_roll_conflict(
+    meeting: P2k2Meeting,
+    held_on: date,
+    attendance: Mapping[int, str],
+    existing: Mapping[int, P2k2Attendance],
+    base_version: str | None,
+) -> None:
+    """Raise a ConflictError when the roll-call changed since the form was opened (held or
+    corrected elsewhere) and this one would change it again, naming each line that differs."""
+    recorded = {kpm_id: row.status for kpm_id, row in existing.items()}
+    current = roll_version(meeting.status, meeting.scheduled_on, recorded)
+    held_same_day = meeting.status == MeetingStatus.HELD and meeting.scheduled_on == held_on
+    same = held_same_day and all(recorded.get(k) == s for k, s in attendance.items())
+    if not edit_conflicts(base=base_version, current=current, same_as_current=same):
+        return
+    differences = []
+    if meeting.scheduled_on != held_on or meeting.status != MeetingStatus.HELD:
+        differences.append(
+            Difference(
+                _("Tanggal dan status"),
+                f"{meeting.scheduled_on:%d-%m-%Y}, {meeting.get_status_display()}",
+                f"{held_on:%d-%m-%Y}, {MeetingStatus.HELD.label}",
+            )
+        )
+    names = dict(Kpm.objects.filter(pk__in=list(attendance)).values_list("pk", "kpm_id"))
+    for kpm_id in sorted(attendance, key=lambda pk: names.get(pk, "")):
+        if recorded.get(kpm_id) != attendance[kpm_id]:
+            differences.append(
+                Difference(
+                    names.get(kpm_id, str(kpm_id)),
+                    _status_label(recorded.get(kpm_id)),
+                    _status_label(attendance[kpm_id]),
+                )
+            )
+    raise ConflictError(
+        _("Daftar hadir di server berubah sejak formulir ini dibuka. Pilih data yang dipakai."),
+        differences=differences,
+        versions={"versi": current},
+    )
 
 
 def _check_roll(meeting: P2k2Meeting, given: set[int], recorded: set[int]) -> None:

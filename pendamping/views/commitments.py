@@ -15,13 +15,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from config.errors import DomainError
+from config.errors import ConflictError, DomainError
 from graduasi.selectors import policy_on
 from kpm.models import Anggota, Kpm
 from pendamping.forms_commitments import CommitmentGridForm, month_parse
 from pendamping.rules import month_add, month_start, months_back
 from pendamping.selectors import HISTORY_MONTHS, commitment_grid
 from pendamping.services.commitments import commitment_record
+from pendamping.services.submissions import submission_seen
+from pendamping.views.replay import is_replay, replay_conflict, replay_refused, replay_saved
 from pengguna.scoping import get_visible_or_404, may_write_case
 
 SWITCHER_MONTHS = 12
@@ -57,26 +59,41 @@ def commitment_grid_view(request: HttpRequest, kpm_id: str) -> HttpResponse:
         return redirect("komitmen:grid", kpm_id=kpm.kpm_id)
     rows = commitment_grid(kpm, month=month)
     posted = request.method == "POST"
+    replay = posted and is_replay(request)
     form = CommitmentGridForm(request.POST if posted else None, rows=rows)
+    conflict: ConflictError | None = None
     if posted and form.is_valid():
+        key = form.cleaned_data.get("idempotency_key")
+        seen = submission_seen(key)
         try:
             result = commitment_record(
-                kpm=kpm, month=month, entries=form.entries(), actor=request.user
-            )
+                kpm=kpm, month=month, entries=form.entries(), actor=request.user,
+                idempotency_key=key, base_versions=form.base_versions(),
+            )  # fmt: skip
+        except ConflictError as exc:
+            if replay:
+                return replay_conflict(exc)
+            conflict = exc
+            form.take_versions(exc.versions)
         except DomainError as exc:
+            if replay:
+                return replay_refused(message=exc.message)
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                _("Verifikasi komitmen %(bulan)s disimpan.") % {"bulan": _month_label(month)},
-            )
+            saved = _("Verifikasi komitmen %(bulan)s disimpan.") % {"bulan": _month_label(month)}
+            if replay:
+                return replay_saved(message=saved, back=_grid_url(kpm, month), replayed=seen)
+            messages.success(request, saved)
             if result.noncompliant:
                 messages.warning(request, _("KPM ini ditandai tidak memenuhi komitmen."))
             return redirect(_grid_url(kpm, month))
+    if replay:
+        return replay_refused(form=form)
     context = _grid_context(kpm, form, month=month, this_month=this_month)
-    return render(
-        request, "pendamping/commitment_grid.html", context, status=400 if posted else 200
-    )
+    context["conflict"] = conflict
+    context["server_url"] = _grid_url(kpm, month)
+    status = 409 if conflict else 400 if posted else 200
+    return render(request, "pendamping/commitment_grid.html", context, status=status)
 
 
 def _grid_context(

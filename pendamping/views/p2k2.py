@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from config.errors import DomainError
+from config.errors import ConflictError, DomainError
 from kpm.models import Kpm
 from pendamping.forms_p2k2 import GroupCreateForm, GroupMembersForm, MeetingPlanForm, RollCallForm
 from pendamping.models import MeetingStatus, P2k2Group, P2k2Meeting, P2k2Module, Pendamping
@@ -32,6 +33,8 @@ from pendamping.services.p2k2 import (
     p2k2_meeting_hold,
     p2k2_meeting_plan,
 )
+from pendamping.services.submissions import submission_seen
+from pendamping.views.replay import is_replay, replay_conflict, replay_refused, replay_saved
 from pengguna.models import Role
 from pengguna.scoping import CASE_WRITER_ROLES, get_visible_or_404
 
@@ -217,29 +220,54 @@ def p2k2_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = _role(request) in EDITORS
     roll = p2k2_meeting_roll(meeting)
     form = RollCallForm(meeting=meeting, roll=roll)
+    conflict: ConflictError | None = None
     if request.method == "POST":
         _require(request, EDITORS)
         form = RollCallForm(request.POST, meeting=meeting, roll=roll)
-        if form.is_valid():
-            try:
-                p2k2_meeting_hold(
-                    meeting=meeting,
-                    held_on=form.cleaned_data["held_on"],
-                    attendance=form.attendance(),
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Kehadiran disimpan; pertemuan terlaksana."))
-                return redirect("p2k2:group", pk=meeting.group_id)
+        answer, conflict = _roll_call_save(request, form, meeting)
+        if answer is not None:
+            return answer
     context = {
         "meeting": meeting,
         "group": meeting.group,
         "form": form,
         "can_edit": can_edit,
         "roll": roll,
+        "conflict": conflict,
+        "server_url": request.path,
     }
-    return render(
-        request, "pendamping/p2k2_meeting.html", context, status=400 if form.is_bound else 200
-    )
+    status = 409 if conflict else 400 if form.is_bound else 200
+    return render(request, "pendamping/p2k2_meeting.html", context, status=status)
+
+
+def _roll_call_save(
+    request: HttpRequest, form: RollCallForm, meeting: P2k2Meeting
+) -> tuple[HttpResponse | None, ConflictError | None]:
+    """Save a posted roll-call: the answer to send (a redirect, or JSON to the offline
+    queue), or None with the form carrying the refusal, and the conflict when there is one."""
+    replay = is_replay(request)
+    if not form.is_valid():
+        return (replay_refused(form=form) if replay else None), None
+    key = form.cleaned_data.get("idempotency_key")
+    seen = submission_seen(key)
+    try:
+        p2k2_meeting_hold(
+            meeting=meeting, held_on=form.cleaned_data["held_on"], attendance=form.attendance(),
+            actor=request.user, idempotency_key=key, base_version=form.base_version(),
+        )  # fmt: skip
+    except ConflictError as exc:
+        if replay:
+            return replay_conflict(exc), exc
+        form.take_versions(exc.versions)
+        return None, exc
+    except DomainError as exc:
+        if replay:
+            return replay_refused(message=exc.message), None
+        form.add_error(None, exc.message)
+        return None, None
+    saved = _("Kehadiran disimpan; pertemuan terlaksana.")
+    back = reverse("p2k2:group", args=[meeting.group_id])
+    if replay:
+        return replay_saved(message=saved, back=back, replayed=seen), None
+    messages.success(request, saved)
+    return redirect(back), None

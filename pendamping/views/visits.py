@@ -17,6 +17,7 @@ from kpm.views.household import kpm_profile_url, writable_kpm
 from pendamping.forms_visits import VisitForm
 from pendamping.models import EconomicAssessment, Visit
 from pendamping.services.visits import active_member_count, visit_log
+from pendamping.views.replay import is_replay, replay_refused, replay_saved
 from pengguna.scoping import get_visible_or_404
 from pengguna.templatetags.humanize_id import rupiah
 
@@ -33,14 +34,25 @@ def visit_create(request: HttpRequest, kpm_id: str) -> HttpResponse:
         kpm=kpm,
         member_count=active_member_count(kpm),
     )
+    replay = posted and is_replay(request)
     if posted and form.is_valid():
+        arguments = form.visit_arguments()
+        key = arguments["idempotency_key"]
+        seen = key is not None and Visit.objects.filter(idempotency_key=key).exists()
         try:
-            visit = visit_log(kpm=kpm, actor=request.user, **form.visit_arguments())
+            visit = visit_log(kpm=kpm, actor=request.user, **arguments)
         except DomainError as exc:
+            if replay:
+                return replay_refused(message=exc.message)
             form.add_domain_error(exc)
         else:
+            if replay:
+                back = kpm_profile_url(kpm.kpm_id)
+                return replay_saved(message=_saved_message(visit), back=back, replayed=seen)
             messages.success(request, _saved_message(visit))
             return redirect(kpm_profile_url(kpm.kpm_id))
+    if replay:
+        return replay_refused(form=form)
     photo_lost = posted and bool(request.FILES.get("photo")) and not form.is_valid()
     context = {"form": form, "kpm": kpm, "photo_lost": photo_lost}
     return render(request, "pendamping/visit_form.html", context)
