@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "graduasi",
     "pemberdayaan",
     "antrian",
+    "luring",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "pengguna.middleware.OTPMiddleware",
     # Dinsos, kementerian and admin reach nothing until the session has given a TOTP code.
     "pengguna.middleware.SecondFactorMiddleware",
+    "luring.middleware.OfflinePageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.

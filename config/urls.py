@@ -6,6 +6,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("pengguna.urls")),
+    path("", include("luring.urls")),
     path("kpm/", include("kpm.urls")),
     path("anggota/", include("kpm.urls_household")),
     path("kunjungan/", include("pendamping.urls_visits")),

@@ -28,3 +28,81 @@ def outside(urls: list[str]) -> list[str]:
 
 def scroll_width(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+class SignalProxy:
+    """A TCP relay between the browser and the live server whose signal can be cut: while cut,
+    every connection, the service worker's included, is dropped at once, as on a phone with
+    no signal. (Playwright's offline emulation alone does not reach a service worker.)"""
+
+    def __init__(self, target_url: str) -> None:
+        import socket
+        import threading
+
+        parts = urlsplit(target_url)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.cut = threading.Event()
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            if self.cut.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, sink) -> None:  # type: ignore[no-untyped-def]
+        try:
+            while data := source.recv(65536):
+                if self.cut.is_set():
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._drop(source, sink)
+
+    def _drop(self, *sockets) -> None:  # type: ignore[no-untyped-def]
+        import socket
+
+        with self.lock:
+            for s in sockets:
+                self.open.discard(s)
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def signal_lost(self) -> None:
+        self.cut.set()
+        with self.lock:
+            alive = list(self.open)
+        self._drop(*alive)
+
+    def signal_back(self) -> None:
+        self.cut.clear()
+
+    def close(self) -> None:
+        self.signal_lost()
+        self.listener.close()

@@ -81,11 +81,12 @@ def commitment_grid_view(request: HttpRequest, kpm_id: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             saved = _("Verifikasi komitmen %(bulan)s disimpan.") % {"bulan": _month_label(month)}
+            if not seen:  # shown on the next page, also when the offline queue sent it
+                messages.success(request, saved)
+                if result.noncompliant:
+                    messages.warning(request, _("KPM ini ditandai tidak memenuhi komitmen."))
             if replay:
                 return replay_saved(message=saved, back=_grid_url(kpm, month), replayed=seen)
-            messages.success(request, saved)
-            if result.noncompliant:
-                messages.warning(request, _("KPM ini ditandai tidak memenuhi komitmen."))
             return redirect(_grid_url(kpm, month))
     if replay:
         return replay_refused(form=form)

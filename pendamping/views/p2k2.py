@@ -267,7 +267,8 @@ def _roll_call_save(
         return None, None
     saved = _("Kehadiran disimpan; pertemuan terlaksana.")
     back = reverse("p2k2:group", args=[meeting.group_id])
+    if not seen:  # shown on the next page, also when the offline queue sent it
+        messages.success(request, saved)
     if replay:
         return replay_saved(message=saved, back=back, replayed=seen), None
-    messages.success(request, saved)
     return redirect(back), None

@@ -46,10 +46,11 @@ def visit_create(request: HttpRequest, kpm_id: str) -> HttpResponse:
                 return replay_refused(message=exc.message)
             form.add_domain_error(exc)
         else:
+            if not seen:  # shown on the next page, the profile the queue's page turns to
+                messages.success(request, _saved_message(visit))
             if replay:
                 back = kpm_profile_url(kpm.kpm_id)
                 return replay_saved(message=_saved_message(visit), back=back, replayed=seen)
-            messages.success(request, _saved_message(visit))
             return redirect(kpm_profile_url(kpm.kpm_id))
     if replay:
         return replay_refused(form=form)
