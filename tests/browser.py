@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
@@ -36,9 +39,6 @@ class SignalProxy:
     no signal. (Playwright's offline emulation alone does not reach a service worker.)"""
 
     def __init__(self, target_url: str) -> None:
-        import socket
-        import threading
-
         parts = urlsplit(target_url)
         self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -50,9 +50,6 @@ class SignalProxy:
         self.thread.start()
 
     def _accept(self) -> None:
-        import socket
-        import threading
-
         while True:
             try:
                 client, _ = self.listener.accept()
@@ -71,7 +68,7 @@ class SignalProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    def _pipe(self, source, sink) -> None:  # type: ignore[no-untyped-def]
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
                 if self.cut.is_set():
@@ -82,16 +79,12 @@ class SignalProxy:
         finally:
             self._drop(source, sink)
 
-    def _drop(self, *sockets) -> None:  # type: ignore[no-untyped-def]
-        import socket
-
+    def _drop(self, *sockets: socket.socket) -> None:
         with self.lock:
             for s in sockets:
                 self.open.discard(s)
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
     def signal_lost(self) -> None:

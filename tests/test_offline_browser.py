@@ -193,7 +193,7 @@ def test_visits_and_a_roll_call_made_offline_arrive_once(
 
 
 def pupil_of(kpm) -> Anggota:
-    return AnggotaFactory(
+    return AnggotaFactory.create(
         kpm=kpm, nama="Rizky Wibowo", hubungan=Relationship.CHILD, jenis_kelamin=Sex.MALE,
         tanggal_lahir=date(2016, 3, 14), jenjang_sekolah=SchoolLevel.SD,
     )  # fmt: skip
