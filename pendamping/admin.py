@@ -21,6 +21,7 @@ from pendamping.models import (
     P2k2Module,
     P2k2Session,
     Pendamping,
+    Submission,
     Visit,
 )
 
@@ -159,3 +160,24 @@ class P2k2AttendanceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("=kpm__kpm_id",)
     raw_id_fields = ("meeting", "kpm")
     show_full_result_count = False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Forms accepted under an idempotency key (many sent from a phone's offline queue), to
+    answer "did it arrive?". Written only by the services; read only here."""
+
+    list_display = ("created_at", "kind", "kpm", "month", "meeting", "actor", "written", "key")
+    list_filter = ("kind",)
+    search_fields = ("kpm__kpm_id", "actor__username")
+    list_select_related = ("kpm", "meeting__group", "actor")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ from kpm.models import (
 )
 from kpm.rules import mask_nik
 from pemberdayaan.models import FollowUp, Programme, Referral
-from pendamping.models import EconomicAssessment
+from pendamping.models import EconomicAssessment, Submission, SubmissionKind
 from pengguna.models import Notice
 from tests.conftest import DESA_KOTA_KEDIRI, make_kpm
 from wilayah.models import PovertyLine
@@ -72,6 +73,10 @@ def _graduation_rows(world) -> None:
         consent_by=world.pendamping_kota.user, created_by=world.dinsos_kota,
     )  # fmt: skip
     FollowUp.objects.create(kpm=kpm, months_after=6, due_on=date(2026, 7, 5))
+    Submission.objects.create(
+        key=uuid.uuid4(), kind=SubmissionKind.COMMITMENT, actor=world.pendamping_kota.user,
+        kpm=world.kpm_own, month=date(2026, 10, 1), written=1,
+    )  # fmt: skip
     Notice.objects.create(user=world.pendamping_kota.user, message="Usulan disetujui.")
     FundedQuota.objects.create(kabupaten_id="35.71", valid_from=date(2026, 1, 1), funded_kpm=10)
     waiting = make_kpm("KDR-TUNGGU", DESA_KOTA_KEDIRI, None, status=KpmStatus.WAITING)
