@@ -32,6 +32,9 @@
   var user = signedIn || (signInPage ? "" : localStorage.getItem(LAST_USER) || "");
   var sending = false;
   var retryTimer = 0;
+  var inFlight = null;
+  var sendAgain = false;
+  var shownList = "";
 
   if (signedIn) {
     localStorage.setItem(LAST_USER, signedIn);
@@ -305,11 +308,23 @@
   }
 
   function send() {
-    /* Across tabs, one sender at a time (sending twice would still store once). */
-    if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request("pkh-antrian", sendAll);
+    /* One pass at a time in this page, and another after it when asked meanwhile; across
+       tabs, one sender at a time (sending twice would still store once). */
+    if (inFlight) {
+      sendAgain = true;
+      return inFlight;
     }
-    return sendAll();
+    var pass = navigator.locks && navigator.locks.request
+      ? navigator.locks.request("pkh-antrian", sendAll) : sendAll();
+    inFlight = pass.then(function () {
+      inFlight = null;
+      if (sendAgain) {
+        sendAgain = false;
+        return send();
+      }
+      return undefined;
+    });
+    return inFlight;
   }
 
   /* --- the status bar ----------------------------------------------------------------------- */
@@ -380,11 +395,14 @@
         ? say(text.terakhir, { waktu: clock(last) })
         : text.belumPernah;
       bar.querySelector(".antrian-kirim").disabled = sending || !waiting;
-      var list = bar.querySelector(".antrian-daftar");
-      list.textContent = "";
-      items.filter(function (i) { return i.status !== "menunggu"; }).forEach(function (item) {
-        list.appendChild(entry(item));
-      });
+      var listed = items.filter(function (i) { return i.status !== "menunggu"; });
+      var signature = JSON.stringify(listed.map(function (i) { return [i.key, i.status, i.pesan]; }));
+      if (signature !== shownList) { /* rebuilt only when it changed: no button moves under a finger */
+        var list = bar.querySelector(".antrian-daftar");
+        list.textContent = "";
+        listed.forEach(function (item) { list.appendChild(entry(item)); });
+        shownList = signature;
+      }
       bar.dataset.jumlahMenunggu = String(waiting);
       bar.dataset.jumlahMasalah = String(problems.length);
       bar.hidden = !(body.dataset.peran === "pendamping" || items.length || !navigator.onLine);
