@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -237,6 +237,18 @@ def test_on_a_weak_signal_a_form_is_kept_with_its_photo_and_sent_with_the_button
     assert visit.notes == "Sinyal lemah di dusun."
     with visit.photo.open("rb") as stored:
         assert stored.read() == PNG
+
+
+def test_a_form_kept_yesterday_offers_today(page: Page, context: BrowserContext, proxy, world):
+    ready_offline(page, proxy, "pendamping_kota")
+    signal_lost(context, proxy)
+    kept_on = timezone.localdate()
+    tomorrow = datetime.combine(kept_on + timedelta(days=1), datetime.min.time()).replace(hour=9)
+    page.clock.install(time=tomorrow)  # the phone's clock, a day after the page was kept
+    page.goto(f"{proxy.url}/kunjungan/{world.kpm_own.kpm_id}/baru/")
+    visited_on = page.get_by_label("Tanggal kunjungan")
+    expect(visited_on).to_have_value(tomorrow.date().isoformat())
+    expect(visited_on).to_have_attribute("max", tomorrow.date().isoformat())
 
 
 def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(

@@ -133,6 +133,23 @@
     );
   }
 
+  function today() {
+    var d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+  }
+
+  function freshDates() {
+    /* A page kept yesterday would offer yesterday as "today": move its default and its limit. */
+    var kept = body.dataset.hari;
+    var now = today();
+    if (!kept || kept >= now) { return; }
+    document.querySelectorAll("form[data-antrian] input[type=date]").forEach(function (input) {
+      if (input.max === kept) { input.max = now; }
+      if (input.value === kept) { input.value = now; }
+    });
+  }
+
   function fieldsOf(form) {
     var fields = [];
     new FormData(form).forEach(function (value, name) {
@@ -500,6 +517,7 @@
   /* --- start ---------------------------------------------------------------------------------- */
 
   freshKeys();
+  freshDates();
   signOutForgets();
   if (signInPage) {
     forget();
