@@ -30,6 +30,14 @@ class OfflinePageMiddleware:
             and match.view_name in KEPT_ROUTES
             and getattr(request.user, "role", None) == Role.PENDAMPING
             and not request.headers.get("HX-Request")
+            and not _showed_messages(request)
         ):
             response[KEEP_HEADER] = "simpan"
         return response
+
+
+def _showed_messages(request: HttpRequest) -> bool:
+    """A page that showed a one-time message ("Kunjungan tersimpan") is not kept: offline it
+    would show the message again. The next plain load of the page keeps it."""
+    storage = getattr(request, "_messages", None)
+    return bool(storage is not None and storage.used)

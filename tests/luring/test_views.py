@@ -1,6 +1,7 @@
 """The installable app's routes and what a pendamping's phone may keep."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -128,3 +129,15 @@ def test_only_a_pendamping_s_own_pages_are_marked_keepable(client, world):
     client.force_login(world.dinsos_kota)
     response = client.get(own)
     assert response.status_code == 200 and not kept(response)
+
+
+def test_a_page_that_showed_a_one_time_message_is_not_kept(client, world):
+    client.force_login(world.pendamping_kota.user)
+    data = {
+        "visited_on": timezone.localdate().isoformat(), "purposes": ["lainnya"],
+        "idempotency_key": str(uuid.uuid4()),
+    }  # fmt: skip
+    saved = client.post(reverse("kunjungan:create", args=[world.kpm_own.kpm_id]), data)
+    with_message = client.get(saved["Location"])
+    assert "tersimpan" in with_message.content.decode() and not kept(with_message)
+    assert kept(client.get(saved["Location"]))  # the next plain load is kept
