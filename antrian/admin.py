@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from antrian.models import TaskMessage
+from audit.admin import ViewOnlyAdminMixin
 
 
 class SentFilter(admin.SimpleListFilter):
@@ -28,7 +29,7 @@ class SentFilter(admin.SimpleListFilter):
 
 
 @admin.register(TaskMessage)
-class TaskMessageAdmin(admin.ModelAdmin):
+class TaskMessageAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "task", "created_at", "sent_at", "attempts", "last_error")
     list_filter = (SentFilter, "task")
     search_fields = ("task", "message_id")
@@ -37,12 +38,3 @@ class TaskMessageAdmin(admin.ModelAdmin):
         "message_id", "task", "args", "kwargs", "created_at", "sent_at", "attempts",
         "last_attempt_at", "last_error",
     )  # fmt: skip
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -10,7 +10,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from graduasi.admin import ReassessedAdminMixin
 from pendamping.models import (
     CommitmentVerification,
@@ -163,7 +163,7 @@ class P2k2AttendanceAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Forms accepted under an idempotency key (many sent from a phone's offline queue), to
     answer "did it arrive?". Written only by the services; read only here."""
 
@@ -172,12 +172,3 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ("kpm__kpm_id", "actor__username")
     list_select_related = ("kpm", "meeting__group", "actor")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

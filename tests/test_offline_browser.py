@@ -10,12 +10,10 @@ A conflict is shown with both sides and settled by the pendamping's choice.
 
 from __future__ import annotations
 
-import importlib
 import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -35,9 +33,14 @@ from pendamping.models import (
 from pendamping.rules import CommitmentFact
 from pendamping.services.commitments import commitment_record
 from tests.browser import SignalProxy, scroll_width
-from tests.conftest import DESA_KOTA_KEDIRI, SEED_MIGRATIONS, live_db
+from tests.conftest import DESA_KOTA_KEDIRI, live_db
 from tests.factories import AnggotaFactory
-from tests.test_workspace_browser import PHONE, neighbour, sign_in
+from tests.test_workspace_browser import (  # noqa: F401  (_seeded_rows: autouse)
+    PHONE,
+    _seeded_rows,
+    neighbour,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, live_db]
 
@@ -68,13 +71,6 @@ KEPT_PAGES = """async () => {
   const cache = await caches.open("pkh-halaman");
   return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
 }"""
-
-
-@pytest.fixture(autouse=True)
-def _seeded_rows(transactional_db):
-    for module in SEED_MIGRATIONS:
-        if not module.startswith("wilayah."):
-            importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture
