@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from audit.models import AuditEvent
 from kpm.models import Anggota, Kpm, KpmStatus, Relationship, SchoolLevel, Sex
+from luring import views as luring_views
 from pendamping.models import (
     AttendanceStatus,
     CommitmentVerification,
@@ -329,6 +330,27 @@ def test_a_refusal_stays_shown_and_signing_out_forgets_the_kept_pages_not_the_qu
     sent(page)
     expect(refused).to_have_count(0)
     assert not Visit.objects.exists()
+
+
+def test_a_new_release_keeps_the_pages_again_then_drops_the_old_shell(
+    page: Page, proxy, world, field, monkeypatch
+):
+    ready_offline(page, proxy, "pendamping_kota")
+    [old] = [name for name in page.evaluate("caches.keys()") if name.startswith("pkh-shell-")]
+    kept_before = set(page.evaluate(KEPT_PAGES))
+    # A release with one more file in the shell: /sw.js changes, and the phone updates.
+    monkeypatch.setattr(
+        luring_views, "SHELL_ASSETS", (*luring_views.SHELL_ASSETS, "icons/icon-maskable-512.png")
+    )
+    page.evaluate("navigator.serviceWorker.getRegistration('/').then((r) => r.update())")
+    deadline = time.monotonic() + 30
+    while True:
+        shells = [n for n in page.evaluate("caches.keys()") if n.startswith("pkh-shell-")]
+        if len(shells) == 1 and shells != [old]:
+            break
+        assert time.monotonic() < deadline, f"shells: {shells}"
+        page.wait_for_timeout(200)
+    assert set(page.evaluate(KEPT_PAGES)) == kept_before  # kept again, none lost
 
 
 def test_the_app_is_installable(page: Page, proxy, world):

@@ -469,14 +469,20 @@
   }
 
   function prepare(force) {
-    var button = document.getElementById("siapkan-luring");
-    if (!button || !navigator.onLine || body.dataset.peran !== "pendamping") { return; }
+    /* Automatically from the caseload page; anywhere when asked (a new release). */
+    var onCaseload = Boolean(document.getElementById("siapkan-luring"));
+    var list = body.dataset.luringDaftar;
+    if (!list || !navigator.onLine || !signedIn || (!onCaseload && !force)) { return; }
     var stamp = localStorage.getItem(PREPARED + ":" + user);
     if (!force && stamp && Date.now() - Date.parse(stamp) < PREPARE_EVERY_MS) { return; }
-    worker({ jenis: "siapkan", daftar: button.dataset.daftar });
+    worker({ jenis: "siapkan", daftar: list });
   }
 
   function prepared(message) {
+    if (message.jenis === "diperbarui") {
+      prepare(true); /* a new release: keep the pages again, naming its files */
+      return;
+    }
     var status = document.getElementById("siapkan-status");
     var button = document.getElementById("siapkan-luring");
     if (message.jenis === "siap") {

@@ -7,7 +7,9 @@
    - Offline, a kept page is shown, or the offline page when none was kept.
    - Forms are never answered from here: the page's script (js/luring.js) queues them.
    - Messages: "siapkan" fetches and keeps the pendamping's pages; "bersihkan" forgets them
-     (at sign-out and on the sign-in page). */
+     (at sign-out and on the sign-in page).
+   - A new release's worker keeps the previous shell until the pages are kept again, so a kept
+     page never lacks its CSS or its queue script. */
 "use strict";
 
 var VERSION = "{{ version }}";
@@ -28,16 +30,26 @@ self.addEventListener("install", function (event) {
   );
 });
 
+function oldShells() {
+  return caches.keys().then(function (names) {
+    return names.filter(function (name) {
+      return name.indexOf("pkh-shell-") === 0 && name !== SHELL_CACHE;
+    });
+  });
+}
+
+function dropOldShells() {
+  return oldShells().then(function (names) {
+    return Promise.all(names.map(function (name) { return caches.delete(name); }));
+  });
+}
+
 self.addEventListener("activate", function (event) {
+  /* The kept pages still name the previous release's files, so its shell stays until the
+     pages are kept again: the pages are told, and the next "siapkan" drops it. */
   event.waitUntil(
-    caches.keys().then(function (names) {
-      return Promise.all(names.filter(function (name) {
-        return name.indexOf("pkh-shell-") === 0 && name !== SHELL_CACHE;
-      }).map(function (name) {
-        return caches.delete(name);
-      }));
-    }).then(function () {
-      return self.clients.claim();
+    self.clients.claim().then(oldShells).then(function (names) {
+      return names.length ? tell({ jenis: "diperbarui" }) : undefined;
     })
   );
 });
@@ -138,7 +150,7 @@ function prepare(listUrl) {
       for (var i = 0; i < PARALLEL; i += 1) {
         workers.push(worker());
       }
-      return Promise.all(workers).then(function () {
+      return Promise.all(workers).then(dropOldShells).then(function () {
         return tell({ jenis: "siap", disimpan: kept, jumlah: urls.length });
       });
     })
@@ -152,7 +164,7 @@ self.addEventListener("message", function (event) {
   if (data.jenis === "siapkan" && typeof data.daftar === "string") {
     event.waitUntil(prepare(data.daftar));
   } else if (data.jenis === "bersihkan") {
-    event.waitUntil(caches.delete(PAGE_CACHE).then(function () {
+    event.waitUntil(Promise.all([caches.delete(PAGE_CACHE), dropOldShells()]).then(function () {
       return tell({ jenis: "dibersihkan" });
     }));
   }
