@@ -41,6 +41,7 @@ from tests.test_workspace_browser import (  # noqa: F401  (_seeded_rows: autouse
     _seeded_rows,
     neighbour,
     sign_in,
+    snap,
 )
 
 pytestmark = [pytest.mark.browser, live_db]
@@ -167,6 +168,7 @@ def test_visits_and_a_roll_call_made_offline_arrive_once(
 
     page.reload()  # still offline: the queue is on the phone, not in the page
     expect(waiting(page)).to_have_text("4 menunggu dikirim")
+    snap(page, "offline-queue")
     queue = page.evaluate(QUEUE_READ)
     assert len(queue) == 4 and len({item["key"] for item in queue}) == 4
     assert not Visit.objects.exists() and not P2k2Attendance.objects.exists()
@@ -276,7 +278,8 @@ def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(
     expect(row.locator("td").nth(0)).to_contain_text("70%")
     expect(row.locator("td").nth(1)).to_have_text("90%")
     assert CommitmentVerification.objects.get(anggota=pupil).attendance_pct == 70  # untouched
-    assert scroll_width(page) <= PHONE["width"]
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")  # settled
+    snap(page, "offline-conflict")  # nothing scrolls sideways at 360 px
 
     conflict.get_by_role("button", name="Pakai data saya").click()
     sent(page)
@@ -294,6 +297,7 @@ def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(
     )  # fmt: skip
     signal_back(context, proxy)
     expect(conflict).to_contain_text("88%", timeout=20_000)
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")
     conflict.get_by_role("button", name="Pakai data server").click()
     sent(page)
     expect(conflict).to_have_count(0)
@@ -311,6 +315,7 @@ def test_a_refusal_stays_shown_and_signing_out_forgets_the_kept_pages_not_the_qu
     signal_back(context, proxy)
     refused = page.locator("#antrian .antrian-ditolak")
     expect(refused).to_contain_text("sudah keluar dari PKH", timeout=20_000)
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")
     assert not Visit.objects.exists()
 
     page.get_by_role("button", name="Keluar").click()

@@ -406,8 +406,12 @@
       var problems = items.filter(function (i) { return !sendable(i); });
       var last = localStorage.getItem(LAST_SYNC);
       bar.querySelector(".antrian-luring").hidden = navigator.onLine;
+      var decide = items.filter(function (i) {
+        return i.status === "konflik" || i.status === "ditolak";
+      }).length;
       bar.querySelector(".antrian-jumlah").textContent = sending ? text.mengirim
-        : waiting ? say(text.menunggu, { n: waiting }) : text.kosong;
+        : waiting ? say(text.menunggu, { n: waiting })
+          : decide ? say(text.putuskan, { n: decide }) : text.kosong;
       bar.querySelector(".antrian-terakhir").textContent = last
         ? say(text.terakhir, { waktu: clock(last) })
         : text.belumPernah;
