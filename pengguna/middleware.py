@@ -69,7 +69,7 @@ class SessionLimitsMiddleware:
         if verdict.ended is not None:
             logout(request)
             path = request.path_info
-            if path.startswith(API_PREFIX):  # carries on as anonymous: DRF answers 401
+            if path.startswith(API_PREFIX) or path in _app_files():  # carry on as anonymous
                 return self.get_response(request)
             request.session[ENDED] = verdict.ended.value  # for the sign-in page to say why
             login_url = reverse("login")
@@ -142,8 +142,18 @@ class SecondFactorMiddleware:
         return path.startswith("/" + settings.STATIC_URL.lstrip("/"))
 
 
+# The installable app's files hold no one's data: a service worker behind a redirect would
+# not install or update, so they answer whatever the state of the session.
+APP_FILES = ("luring:service_worker", "luring:manifest", "luring:offline")
+
+
 @cache
 def _open_paths() -> frozenset[str]:
     """What an account waiting for its second factor may still reach."""
-    names = ("otp_verify", "otp_enrol", "logout", "set_language")
+    names = ("otp_verify", "otp_enrol", "logout", "set_language", *APP_FILES)
     return frozenset(reverse(name) for name in names)
+
+
+@cache
+def _app_files() -> frozenset[str]:
+    return frozenset(reverse(name) for name in APP_FILES)

@@ -156,6 +156,15 @@ def test_an_ended_session_answers_the_api_with_401_not_a_redirect(client, world,
     assert response.json()["code"] == "not_authenticated"
 
 
+def test_an_ended_session_still_gets_the_app_files_not_a_redirect(client, world, clock):
+    """A service worker behind a redirect would neither install nor update."""
+    sign_in(client)
+    clock.advance(minutes=31)
+    for path in ("/sw.js", "/manifest.webmanifest", "/luring/"):
+        assert client.get(path).status_code == 200, path
+    assert "_auth_user_id" not in client.session  # the session still ended
+
+
 def test_an_ended_session_of_an_officer_must_give_the_code_again(client, world, clock):
     device = give_device(world.dinsos_kota)
     sign_in(client, "dinsos_kota")

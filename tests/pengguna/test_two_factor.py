@@ -390,3 +390,12 @@ def test_the_user_list_shows_who_has_a_second_factor_and_never_a_key(client, wor
     assert "Atur ulang verifikasi dua langkah" in change.content.decode()
     assert device.key not in listing and device.key not in change.content.decode()
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_an_officer_waiting_for_the_code_gets_the_app_files(client, world):
+    """The pages before the code load the app's script, which registers the service worker:
+    its file must not be redirected to the code page."""
+    password_step(client, "dinsos_kota")
+    for path in ("/sw.js", "/manifest.webmanifest", "/luring/"):
+        assert client.get(path).status_code == 200, path
+    assert client.get(reverse("kpm:caseload")).status_code == 302  # the rest still waits
