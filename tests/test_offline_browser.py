@@ -33,7 +33,7 @@ from pendamping.models import (
 )
 from pendamping.rules import CommitmentFact
 from pendamping.services.commitments import commitment_record
-from tests.browser import SignalProxy, scroll_width
+from tests.browser import SignalProxy, outside, record_requests, scroll_width
 from tests.conftest import DESA_KOTA_KEDIRI, live_db
 from tests.factories import AnggotaFactory
 from tests.test_workspace_browser import (  # noqa: F401  (_seeded_rows: autouse)
@@ -147,6 +147,7 @@ def test_visits_and_a_roll_call_made_offline_arrive_once(
     page: Page, context: BrowserContext, proxy, world, field
 ):
     kpms, meeting = field
+    seen = record_requests(page)
     page.set_viewport_size(PHONE)
     ready_offline(page, proxy, "pendamping_kota")
     kept = page.evaluate(KEPT_PAGES)
@@ -199,6 +200,7 @@ def test_visits_and_a_roll_call_made_offline_arrive_once(
     assert P2k2Attendance.objects.count() == 3
     assert Submission.objects.count() == 1
     assert AuditEvent.objects.count() == audited
+    assert outside(seen) == []  # no request of the page left this machine
 
 
 def pupil_of(kpm) -> Anggota:
