@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -64,14 +66,21 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _shell_contents() -> bytes:
+    """The shell's files as they are now, so that a changed file is a new version even where
+    their addresses carry no hash of their content (development)."""
+    found = (finders.find(path) for path in SHELL_ASSETS)
+    return b"".join(Path(str(f)).read_bytes() for f in found if f)
+
+
 @require_GET
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker. Its version is a digest of its own text and of the shell's
-    addresses, so a new release of either installs a new worker."""
+    addresses and files, so a new release of any of them installs a new worker."""
     shell = shell_urls()
     text = render_to_string("luring/sw.js", {"shell": json.dumps(shell), "version": "{version}"})
-    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    version = hashlib.sha256(text.encode() + _shell_contents()).hexdigest()[:12]
     response = HttpResponse(text.replace("{version}", version), content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response

@@ -44,6 +44,14 @@ def test_the_service_worker_comes_from_the_root_uncached_with_a_stable_version(c
     assert client.get("/sw.js").content == first.content
 
 
+def test_a_changed_shell_file_is_a_new_service_worker(client, db, monkeypatch):
+    from luring import views
+
+    before = client.get("/sw.js").content
+    monkeypatch.setattr(views, "_shell_contents", lambda: b"app.css as changed")
+    assert client.get("/sw.js").content != before
+
+
 def test_the_offline_page_names_nobody(client, world):
     client.force_login(world.pendamping_kota.user)
     html = client.get(reverse("luring:offline")).content.decode()
