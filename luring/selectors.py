@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpm.models import Kpm, KpmStatus
-from kpm.views.caseload import PER_PAGE
-from pendamping.models import MeetingStatus, P2k2Meeting, Pendamping
+from kpm.selectors import CASELOAD_PER_PAGE
+from pendamping.models import MeetingStatus, P2k2Group, P2k2Meeting
 from pengguna.models import User
 
 # Held meetings stay on the phone this long, for corrections of their roll-call.
@@ -29,33 +29,32 @@ KEPT_ROUTES = frozenset(
 def offline_pages(user: User) -> list[str]:
     """The addresses a pendamping's phone fetches to work offline: home, every page of the
     caseload, and for each of their KPM not exited its profile, visit form and this month's
-    commitment grid; their P2K2 groups and the meetings planned or lately held. Four queries."""
-    pages = [reverse("home"), reverse("p2k2:groups")]
+    commitment grid; their P2K2 groups and the meetings planned or lately held. What they may
+    see comes from the scoping helper (`visible_to`), as for the pages themselves. Four
+    queries."""
+    kpms = Kpm.objects.visible_to(user)
     kpm_ids = list(
-        Kpm.objects.filter(pendamping__user=user)
-        .exclude(status=KpmStatus.EXITED)
-        .order_by("kpm_id")
-        .values_list("kpm_id", flat=True)
+        kpms.exclude(status=KpmStatus.EXITED).order_by("kpm_id").values_list("kpm_id", flat=True)
     )
     caseload = reverse("kpm:caseload")
-    visible = Kpm.objects.visible_to(user).count()
-    pages.append(caseload)
-    pages += [f"{caseload}?halaman={n}" for n in Paginator(range(visible), PER_PAGE).page_range][1:]
+    pages = [reverse("home"), reverse("p2k2:groups"), caseload]
+    page_numbers = Paginator(range(kpms.count()), CASELOAD_PER_PAGE).page_range
+    pages += [f"{caseload}?halaman={n}" for n in page_numbers if n > 1]
     for kpm_id in kpm_ids:
         pages += [
             reverse("kpm:profile", args=[kpm_id]),
             reverse("kunjungan:create", args=[kpm_id]),
             reverse("komitmen:grid", args=[kpm_id]),
         ]
-    pendamping = Pendamping.objects.filter(user=user).first()
-    if pendamping is None:
-        return pages
-    groups = list(pendamping.p2k2_groups.filter(is_active=True).values_list("pk", flat=True))
+    groups = list(
+        P2k2Group.objects.visible_to(user).filter(is_active=True).values_list("pk", flat=True)
+    )
     pages += [reverse("p2k2:group", args=[pk]) for pk in groups]
     since = timezone.localdate() - HELD_MEETINGS_KEPT
-    meetings = P2k2Meeting.objects.filter(group_id__in=groups).exclude(
-        status=MeetingStatus.CANCELLED
+    meetings = (
+        P2k2Meeting.objects.filter(group_id__in=groups)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(status=MeetingStatus.HELD, scheduled_on__lt=since)
     )
-    meetings = meetings.exclude(status=MeetingStatus.HELD, scheduled_on__lt=since)
     pages += [reverse("p2k2:meeting", args=[pk]) for pk in meetings.values_list("pk", flat=True)]
     return pages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from pendamping.models import (
     P2k2Module,
     P2k2Session,
     Pendamping,
+    Submission,
+    Visit,
 )
 from pendamping.rules import (
     Commitment,
@@ -40,6 +43,19 @@ if TYPE_CHECKING:
     from pengguna.models import User
 
 HISTORY_MONTHS = 6
+
+
+# --- submissions replayed from a phone's queue -----------------------------------------
+
+
+def submission_seen(key: uuid.UUID | None) -> bool:
+    """Whether a grid or roll-call was accepted under `key` (to tell a replay in a reply)."""
+    return key is not None and Submission.objects.filter(key=key).exists()
+
+
+def visit_seen(key: uuid.UUID | None) -> bool:
+    """Whether a visit was stored under `key` (to tell a replay in a reply)."""
+    return key is not None and Visit.objects.filter(idempotency_key=key).exists()
 
 
 # --- commitments -------------------------------------------------------------------------

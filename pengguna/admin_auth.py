@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ViewOnlyAdminMixin
 from pengguna.admin import is_admin_role
 from pengguna.two_factor import otp_satisfied
 
@@ -53,7 +53,7 @@ admin.site.login = admin_login  # type: ignore[method-assign]
 admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 
 
-class AdminRoleOnly(admin.ModelAdmin):
+class AdminRoleOnly(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Pages of the sign-in records: the admin role sees them; no other staff, whatever model
     permissions they were given."""
 
@@ -62,15 +62,6 @@ class AdminRoleOnly(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_admin_role(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LockoutAdmin(AuditedAdminMixin, AdminRoleOnly, AccessAttemptAdmin):

@@ -1,7 +1,12 @@
 """Reads of KPM for the facilitator workspace, one module per page family: components in SQL,
 the caseload and Beranda work lists, the profile. Every read is a bounded number of queries."""
 
-from kpm.selectors.caseload import caseload_desa_choices, caseload_rows, worklist
+from kpm.selectors.caseload import (
+    CASELOAD_PER_PAGE,
+    caseload_desa_choices,
+    caseload_rows,
+    worklist,
+)
 from kpm.selectors.components import (
     VISIT_DUE_DAYS,
     anggota_component,
@@ -13,6 +18,7 @@ from kpm.selectors.components import (
 from kpm.selectors.profile import kpm_profile
 
 __all__ = [
+    "CASELOAD_PER_PAGE",
     "VISIT_DUE_DAYS",
     "anggota_component",
     "caseload_desa_choices",

@@ -41,6 +41,10 @@ def _active_member_count() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+# Rows per page of Daftar KPM (read also by the list of pages a pendamping's phone keeps).
+CASELOAD_PER_PAGE = 25
+
+
 def caseload_rows(user: User) -> QuerySet[Kpm]:
     """The KPM `user` may see, with what a caseload row shows: pengurus name, desa name,
     active member count, pendamping and graduation status (None: not assessed), in one query

@@ -27,12 +27,12 @@ from graduasi.selectors import policy_on
 from kpm.filters import CaseloadFilter
 from kpm.forms_caseload import ReassignForm
 from kpm.models import Kpm
-from kpm.selectors import VISIT_DUE_DAYS, caseload_rows
+from kpm.selectors import CASELOAD_PER_PAGE, VISIT_DUE_DAYS, caseload_rows
 from kpm.services.caseload import REASSIGN_ROLES, kpm_reassign_bulk
 from pendamping.models import Pendamping
 from pengguna.models import Role, User
 
-PER_PAGE = 25
+PER_PAGE = CASELOAD_PER_PAGE
 CASELOAD_ROLES = (Role.PENDAMPING, Role.DINSOS, Role.KEMENTERIAN, Role.ADMIN)
 
 

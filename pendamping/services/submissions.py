@@ -50,8 +50,3 @@ def submission_record(
         key=key, kind=kind, actor=actor, kpm_id=kpm_id, month=month, meeting_id=meeting_id,
         written=written,
     )  # fmt: skip
-
-
-def submission_seen(key: uuid.UUID | None) -> bool:
-    """Whether any submission is kept under `key` (to tell a replay apart in a reply)."""
-    return key is not None and Submission.objects.filter(key=key).exists()

@@ -20,9 +20,8 @@ from graduasi.selectors import policy_on
 from kpm.models import Anggota, Kpm
 from pendamping.forms_commitments import CommitmentGridForm, month_parse
 from pendamping.rules import month_add, month_start, months_back
-from pendamping.selectors import HISTORY_MONTHS, commitment_grid
+from pendamping.selectors import HISTORY_MONTHS, commitment_grid, submission_seen
 from pendamping.services.commitments import commitment_record
-from pendamping.services.submissions import submission_seen
 from pendamping.views.replay import is_replay, replay_conflict, replay_refused, replay_saved
 from pengguna.scoping import get_visible_or_404, may_write_case
 

@@ -26,6 +26,7 @@ from pendamping.selectors import (
     p2k2_groups_overview,
     p2k2_meeting_roll,
     p2k2_modules,
+    submission_seen,
 )
 from pendamping.services.p2k2 import (
     p2k2_group_create,
@@ -33,7 +34,6 @@ from pendamping.services.p2k2 import (
     p2k2_meeting_hold,
     p2k2_meeting_plan,
 )
-from pendamping.services.submissions import submission_seen
 from pendamping.views.replay import is_replay, replay_conflict, replay_refused, replay_saved
 from pengguna.models import Role
 from pengguna.scoping import CASE_WRITER_ROLES, get_visible_or_404

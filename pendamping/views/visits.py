@@ -16,6 +16,7 @@ from kpm.views.caseload import CASELOAD_ROLES
 from kpm.views.household import kpm_profile_url, writable_kpm
 from pendamping.forms_visits import VisitForm
 from pendamping.models import EconomicAssessment, Visit
+from pendamping.selectors import visit_seen
 from pendamping.services.visits import active_member_count, visit_log
 from pendamping.views.replay import is_replay, replay_refused, replay_saved
 from pengguna.scoping import get_visible_or_404
@@ -38,7 +39,7 @@ def visit_create(request: HttpRequest, kpm_id: str) -> HttpResponse:
     if posted and form.is_valid():
         arguments = form.visit_arguments()
         key = arguments["idempotency_key"]
-        seen = key is not None and Visit.objects.filter(idempotency_key=key).exists()
+        seen = visit_seen(key)
         try:
             visit = visit_log(kpm=kpm, actor=request.user, **arguments)
         except DomainError as exc:
