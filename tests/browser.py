@@ -40,7 +40,8 @@ class SignalProxy:
 
     def __init__(self, target_url: str) -> None:
         parts = urlsplit(target_url)
-        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        host = parts.hostname or "127.0.0.1"
+        self.target = ("127.0.0.1" if host == "localhost" else host, parts.port or 80)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.cut = threading.Event()
@@ -50,23 +51,32 @@ class SignalProxy:
         self.thread.start()
 
     def _accept(self) -> None:
+        """Hands each connection to its own thread at once, so a slow upstream never holds
+        back the next connection (which would then hang instead of failing)."""
         while True:
             try:
                 client, _ = self.listener.accept()
             except OSError:
                 return  # closed
-            if self.cut.is_set():
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.open |= {client, upstream}
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        if self.cut.is_set():
+            client.close()
+            return
+        try:
+            upstream = socket.create_connection(self.target, timeout=10)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        with self.lock:
+            self.open |= {client, upstream}
+        if self.cut.is_set():  # cut while connecting
+            self._drop(client, upstream)
+            return
+        threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+        self._pipe(client, upstream)
 
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:

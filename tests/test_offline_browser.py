@@ -14,6 +14,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -240,6 +241,25 @@ def test_on_a_weak_signal_a_form_is_kept_with_its_photo_and_sent_with_the_button
         assert stored.read() == PNG
 
 
+def test_a_queue_sent_after_the_session_ended_waits_for_the_same_user_to_sign_in(
+    page: Page, context: BrowserContext, proxy, world, field
+):
+    ready_offline(page, proxy, "pendamping_kota")
+    signal_lost(context, proxy)
+    log_visit(page, proxy, world.kpm_own.kpm_id, "Dicatat saat sesi berakhir.")
+    Session.objects.all().delete()  # hours without signal: the session ended meanwhile
+
+    signal_back(context, proxy)
+    waiting_for_sign_in = page.locator("#antrian .antrian-perlu-masuk")
+    expect(waiting_for_sign_in).to_contain_text("Masuk lagi untuk mengirim", timeout=20_000)
+    expect(waiting(page)).to_have_text("1 menunggu dikirim")
+    assert not Visit.objects.exists()
+
+    sign_in(page, proxy, "pendamping_kota")
+    sent(page)
+    assert Visit.objects.get().notes == "Dicatat saat sesi berakhir."
+
+
 def test_a_form_kept_yesterday_offers_today(page: Page, context: BrowserContext, proxy, world):
     ready_offline(page, proxy, "pendamping_kota")
     signal_lost(context, proxy)
@@ -280,7 +300,7 @@ def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(
     expect(row.locator("td").nth(0)).to_contain_text("70%")
     expect(row.locator("td").nth(1)).to_have_text("90%")
     assert CommitmentVerification.objects.get(anggota=pupil).attendance_pct == 70  # untouched
-    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")  # settled
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda", timeout=20_000)
     snap(page, "offline-conflict")  # nothing scrolls sideways at 360 px
 
     conflict.get_by_role("button", name="Pakai data saya").click()
@@ -299,7 +319,7 @@ def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(
     )  # fmt: skip
     signal_back(context, proxy)
     expect(conflict).to_contain_text("88%", timeout=20_000)
-    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda", timeout=20_000)
     conflict.get_by_role("button", name="Pakai data server").click()
     sent(page)
     expect(conflict).to_have_count(0)
@@ -317,7 +337,7 @@ def test_a_refusal_stays_shown_and_signing_out_forgets_the_kept_pages_not_the_qu
     signal_back(context, proxy)
     refused = page.locator("#antrian .antrian-ditolak")
     expect(refused).to_contain_text("sudah keluar dari PKH", timeout=20_000)
-    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda")
+    expect(waiting(page)).to_have_text("1 kiriman perlu keputusan Anda", timeout=20_000)
     assert not Visit.objects.exists()
 
     page.get_by_role("button", name="Keluar").click()
@@ -329,7 +349,8 @@ def test_a_refusal_stays_shown_and_signing_out_forgets_the_kept_pages_not_the_qu
     signal_lost(context, proxy)
     page.goto(f"{proxy.url}/kpm/{world.kpm_own.kpm_id}/")
     expect(page.locator("h1")).to_have_text("Halaman ini belum tersimpan di HP")
-    signal_back(context, proxy)
+    with page.expect_navigation():  # the offline page loads the page asked for once it can
+        signal_back(context, proxy)
 
     sign_in(page, proxy, "pendamping_kota")
     expect(refused).to_contain_text("sudah keluar dari PKH")
