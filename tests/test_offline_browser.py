@@ -232,6 +232,7 @@ def test_on_a_weak_signal_a_form_is_kept_with_its_photo_and_sent_with_the_button
     [kept] = page.evaluate(QUEUE_READ)
     assert "photo" in [pair[0] for pair in kept["isian"]] and not Visit.objects.exists()
 
+    expect(page.locator("#antrian")).to_have_attribute("data-sibuk", "0")  # no pass under way
     proxy.signal_back()
     page.get_by_role("button", name="Kirim sekarang").click()
     sent(page)
@@ -313,6 +314,7 @@ def test_a_conflict_is_shown_with_both_sides_and_the_pendamping_chooses(
     page.goto(grid)
     page.get_by_label("Rizky Wibowo: Kehadiran sekolah (%)").fill("60")
     page.get_by_role("button", name="Simpan verifikasi").click()
+    expect(waiting(page)).to_have_text("1 menunggu dikirim")  # kept before the signal returns
     commitment_record(
         kpm=world.kpm_own, month=month, actor=world.dinsos_kota,
         entries={pupil.pk: CommitmentFact(attendance_pct=88)},

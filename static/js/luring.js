@@ -300,11 +300,9 @@
   }
 
   function sendAll() {
-    if (sending || !signedIn || !navigator.onLine) {
+    if (!signedIn || !navigator.onLine) {
       return Promise.resolve();
     }
-    sending = true;
-    show();
     return mine().then(function (items) {
       var queue = items.filter(sendable);
       function next() {
@@ -316,30 +314,35 @@
         });
       }
       return next();
-    }).catch(function () {
-      return undefined;
-    }).then(function () {
-      sending = false;
-      return show();
     });
   }
 
   function send() {
     /* One pass at a time in this page, and another after it when asked meanwhile; across
-       tabs, one sender at a time (sending twice would still store once). */
+       tabs, one sender at a time (sending twice would still store once). From the moment a
+       pass is asked for until it ends, waiting for another tab included, the bar says
+       "Mengirim…" and the button rests. */
     if (inFlight) {
       sendAgain = true;
       return inFlight;
     }
+    if (!signedIn || !navigator.onLine) {
+      return show();
+    }
+    sending = true;
+    show();
     var pass = navigator.locks && navigator.locks.request
       ? navigator.locks.request("pkh-antrian", sendAll) : sendAll();
-    inFlight = pass.then(function () {
+    inFlight = pass.catch(function () {
+      return undefined;
+    }).then(function () {
       inFlight = null;
       if (sendAgain) {
         sendAgain = false;
         return send();
       }
-      return undefined;
+      sending = false;
+      return show();
     });
     return inFlight;
   }
@@ -424,6 +427,7 @@
         listed.forEach(function (item) { list.appendChild(entry(item)); });
         shownList = signature;
       }
+      bar.dataset.sibuk = sending ? "1" : "0";
       bar.dataset.jumlahMenunggu = String(waiting);
       bar.dataset.jumlahMasalah = String(problems.length);
       bar.hidden = !(body.dataset.peran === "pendamping" || items.length || !navigator.onLine);
